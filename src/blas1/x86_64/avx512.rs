@@ -1,0 +1,249 @@
+//! AVX-512 (F, BW, DQ, VL) level-1 kernels: 512-bit vectors, tails through
+//! mask registers.
+
+use super::simd::SimdReal;
+use core::arch::x86_64::*;
+
+/// AVX-512 with f32 elements.
+pub(crate) struct F32x16;
+/// AVX-512 with f64 elements.
+pub(crate) struct F64x8;
+
+impl SimdReal for F32x16 {
+    type T = f32;
+    type V = __m512;
+    type W = __m512d;
+    const LANES: usize = 16;
+
+    #[inline(always)]
+    unsafe fn zero() -> __m512 {
+        _mm512_setzero_ps()
+    }
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> __m512 {
+        _mm512_set1_ps(v)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m512 {
+        _mm512_loadu_ps(p)
+    }
+    #[inline(always)]
+    unsafe fn load_tail(p: *const f32, rem: usize) -> __m512 {
+        _mm512_maskz_loadu_ps(((1u32 << rem) - 1) as __mmask16, p)
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m512) {
+        _mm512_storeu_ps(p, v)
+    }
+    #[inline(always)]
+    unsafe fn store_tail(p: *mut f32, v: __m512, rem: usize) {
+        _mm512_mask_storeu_ps(p, ((1u32 << rem) - 1) as __mmask16, v)
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
+        _mm512_fmadd_ps(a, b, c)
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m512, b: __m512) -> __m512 {
+        _mm512_add_ps(a, b)
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m512, b: __m512) -> __m512 {
+        _mm512_mul_ps(a, b)
+    }
+    #[inline(always)]
+    unsafe fn abs(a: __m512) -> __m512 {
+        _mm512_abs_ps(a)
+    }
+    #[inline(always)]
+    unsafe fn max(a: __m512, b: __m512) -> __m512 {
+        _mm512_max_ps(a, b)
+    }
+    #[inline(always)]
+    unsafe fn nan_bits(a: __m512) -> u32 {
+        u32::from(_mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, a))
+    }
+    #[inline(always)]
+    unsafe fn eq_bits(a: __m512, b: __m512) -> u32 {
+        u32::from(_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(a, b))
+    }
+    #[inline(always)]
+    unsafe fn hsum(a: __m512) -> f32 {
+        _mm512_reduce_add_ps(a)
+    }
+    #[inline(always)]
+    unsafe fn hmax(a: __m512) -> f32 {
+        _mm512_reduce_max_ps(a)
+    }
+    #[inline(always)]
+    unsafe fn wzero() -> __m512d {
+        _mm512_setzero_pd()
+    }
+    #[inline(always)]
+    unsafe fn wsplat(v: f64) -> __m512d {
+        _mm512_set1_pd(v)
+    }
+    #[inline(always)]
+    unsafe fn wadd(a: __m512d, b: __m512d) -> __m512d {
+        _mm512_add_pd(a, b)
+    }
+    #[inline(always)]
+    unsafe fn whsum(a: __m512d) -> f64 {
+        _mm512_reduce_add_pd(a)
+    }
+    #[inline(always)]
+    unsafe fn sq_acc(acc: [__m512d; 2], v: __m512, s: __m512d) -> [__m512d; 2] {
+        let lo = _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)), s);
+        let hi = _mm512_mul_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps::<1>(v)), s);
+        [
+            _mm512_fmadd_pd(lo, lo, acc[0]),
+            _mm512_fmadd_pd(hi, hi, acc[1]),
+        ]
+    }
+}
+
+impl SimdReal for F64x8 {
+    type T = f64;
+    type V = __m512d;
+    type W = __m512d;
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    unsafe fn zero() -> __m512d {
+        _mm512_setzero_pd()
+    }
+    #[inline(always)]
+    unsafe fn splat(v: f64) -> __m512d {
+        _mm512_set1_pd(v)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> __m512d {
+        _mm512_loadu_pd(p)
+    }
+    #[inline(always)]
+    unsafe fn load_tail(p: *const f64, rem: usize) -> __m512d {
+        _mm512_maskz_loadu_pd(((1u32 << rem) - 1) as __mmask8, p)
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f64, v: __m512d) {
+        _mm512_storeu_pd(p, v)
+    }
+    #[inline(always)]
+    unsafe fn store_tail(p: *mut f64, v: __m512d, rem: usize) {
+        _mm512_mask_storeu_pd(p, ((1u32 << rem) - 1) as __mmask8, v)
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        _mm512_fmadd_pd(a, b, c)
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m512d, b: __m512d) -> __m512d {
+        _mm512_add_pd(a, b)
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m512d, b: __m512d) -> __m512d {
+        _mm512_mul_pd(a, b)
+    }
+    #[inline(always)]
+    unsafe fn abs(a: __m512d) -> __m512d {
+        _mm512_abs_pd(a)
+    }
+    #[inline(always)]
+    unsafe fn max(a: __m512d, b: __m512d) -> __m512d {
+        _mm512_max_pd(a, b)
+    }
+    #[inline(always)]
+    unsafe fn nan_bits(a: __m512d) -> u32 {
+        u32::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, a))
+    }
+    #[inline(always)]
+    unsafe fn eq_bits(a: __m512d, b: __m512d) -> u32 {
+        u32::from(_mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, b))
+    }
+    #[inline(always)]
+    unsafe fn hsum(a: __m512d) -> f64 {
+        _mm512_reduce_add_pd(a)
+    }
+    #[inline(always)]
+    unsafe fn hmax(a: __m512d) -> f64 {
+        _mm512_reduce_max_pd(a)
+    }
+    #[inline(always)]
+    unsafe fn wzero() -> __m512d {
+        _mm512_setzero_pd()
+    }
+    #[inline(always)]
+    unsafe fn wsplat(v: f64) -> __m512d {
+        _mm512_set1_pd(v)
+    }
+    #[inline(always)]
+    unsafe fn wadd(a: __m512d, b: __m512d) -> __m512d {
+        _mm512_add_pd(a, b)
+    }
+    #[inline(always)]
+    unsafe fn whsum(a: __m512d) -> f64 {
+        _mm512_reduce_add_pd(a)
+    }
+    #[inline(always)]
+    unsafe fn sq_acc(acc: [__m512d; 2], v: __m512d, s: __m512d) -> [__m512d; 2] {
+        let v = _mm512_mul_pd(v, s);
+        [_mm512_fmadd_pd(v, v, acc[0]), acc[1]]
+    }
+}
+
+/// Level-1 f32 kernels on AVX-512.
+pub mod f32 {
+    super::super::simd::level1_wrappers!(
+        "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma",
+        super::F32x16,
+        f32
+    );
+}
+
+/// Level-1 f64 kernels on AVX-512.
+pub mod f64 {
+    super::super::simd::level1_wrappers!(
+        "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma",
+        super::F64x8,
+        f64
+    );
+}
+
+/// Exact u8 x s8 dot on AVX-512BW without VNNI: widen to i16, VPMADDWD.
+/// `x.len() <= U8S8_CHUNK`.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub unsafe fn dot_u8s8(x: &[u8], y: &[i8]) -> i32 {
+    #[inline(always)]
+    unsafe fn step(acc: __m512i, x: __m256i, y: __m256i) -> __m512i {
+        let p = _mm512_madd_epi16(_mm512_cvtepu8_epi16(x), _mm512_cvtepi8_epi16(y));
+        _mm512_add_epi32(acc, p)
+    }
+    let n = x.len().min(y.len());
+    let (xp, yp) = (x.as_ptr(), y.as_ptr());
+    let mut acc = [_mm512_setzero_si512(); 4];
+    let mut i = 0;
+    while i + 128 <= n {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let o = i + 32 * j;
+            *a = step(
+                *a,
+                _mm256_loadu_si256(xp.add(o).cast()),
+                _mm256_loadu_si256(yp.add(o).cast()),
+            );
+        }
+        i += 128;
+    }
+    while i < n {
+        let rem = (n - i).min(32);
+        let m = (u64::MAX >> (64 - rem)) as __mmask32;
+        let xv = _mm256_maskz_loadu_epi8(m, xp.add(i).cast());
+        let yv = _mm256_maskz_loadu_epi8(m, yp.add(i).cast());
+        acc[0] = step(acc[0], xv, yv);
+        i += rem;
+    }
+    let s = _mm512_add_epi32(
+        _mm512_add_epi32(acc[0], acc[1]),
+        _mm512_add_epi32(acc[2], acc[3]),
+    );
+    _mm512_reduce_add_epi32(s)
+}

@@ -1,0 +1,6 @@
+//! x86_64 SIMD paths of the level-1 family.
+
+pub mod avx2;
+pub mod avx512;
+mod simd;
+pub mod vnni;

@@ -1,0 +1,303 @@
+//! One vector abstraction, [`SimdReal`], over (ISA, element type) pairs, and
+//! the level-1 loop bodies written once against it.
+//!
+//! The bodies are `#[inline(always)]` and carry no target features of their
+//! own: each ISA module instantiates them inside `#[target_feature]`
+//! wrappers (see [`level1_wrappers`]), where the intrinsics inline.
+
+use super::super::real::Real;
+
+/// Vector operations of one (ISA, element type) pair.
+pub(crate) trait SimdReal {
+    /// Element type.
+    type T: Real;
+    /// Vector of `LANES` elements.
+    type V: Copy;
+    /// Vector of f64 accumulators for sums of squares.
+    type W: Copy;
+    /// Elements per vector.
+    const LANES: usize;
+
+    unsafe fn zero() -> Self::V;
+    unsafe fn splat(v: Self::T) -> Self::V;
+    unsafe fn load(p: *const Self::T) -> Self::V;
+    /// Loads `rem < LANES` elements, zero-filling the rest.
+    unsafe fn load_tail(p: *const Self::T, rem: usize) -> Self::V;
+    unsafe fn store(p: *mut Self::T, v: Self::V);
+    /// Stores the first `rem < LANES` lanes.
+    unsafe fn store_tail(p: *mut Self::T, v: Self::V, rem: usize);
+    /// `a * b + c` with one rounding.
+    unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+    unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    unsafe fn abs(a: Self::V) -> Self::V;
+    /// Lane-wise maximum (NaN handling unspecified: callers track NaN apart).
+    unsafe fn max(a: Self::V, b: Self::V) -> Self::V;
+    /// Bit `i` set when lane `i` is NaN.
+    unsafe fn nan_bits(a: Self::V) -> u32;
+    /// Bit `i` set when lane `i` of `a` equals lane `i` of `b`.
+    unsafe fn eq_bits(a: Self::V, b: Self::V) -> u32;
+    unsafe fn hsum(a: Self::V) -> Self::T;
+    unsafe fn hmax(a: Self::V) -> Self::T;
+    unsafe fn wzero() -> Self::W;
+    unsafe fn wsplat(v: f64) -> Self::W;
+    unsafe fn wadd(a: Self::W, b: Self::W) -> Self::W;
+    unsafe fn whsum(a: Self::W) -> f64;
+    /// Adds the squares of `v * scale`, widened to f64, into `acc`.
+    unsafe fn sq_acc(acc: [Self::W; 2], v: Self::V, scale: Self::W) -> [Self::W; 2];
+}
+
+/// Independent accumulators for reductions: FMA latency (4 cycles) times
+/// two FMA ports, so the loop is bound by loads, not by the FMA chain.
+const ACC: usize = 8;
+
+#[inline(always)]
+unsafe fn tree_sum<S: SimdReal>(acc: [S::V; ACC]) -> S::V {
+    let a = S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3]));
+    let b = S::add(S::add(acc[4], acc[5]), S::add(acc[6], acc[7]));
+    S::add(a, b)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn dot<S: SimdReal>(x: &[S::T], y: &[S::T]) -> S::T {
+    let n = x.len().min(y.len());
+    let (xp, yp) = (x.as_ptr(), y.as_ptr());
+    let l = S::LANES;
+    let mut acc = [S::zero(); ACC];
+    let mut i = 0;
+    while i + ACC * l <= n {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let o = i + j * l;
+            *a = S::fmadd(S::load(xp.add(o)), S::load(yp.add(o)), *a);
+        }
+        i += ACC * l;
+    }
+    let mut j = 0;
+    while i + l <= n {
+        acc[j] = S::fmadd(S::load(xp.add(i)), S::load(yp.add(i)), acc[j]);
+        i += l;
+        j += 1;
+    }
+    if i < n {
+        acc[ACC - 1] = S::fmadd(
+            S::load_tail(xp.add(i), n - i),
+            S::load_tail(yp.add(i), n - i),
+            acc[ACC - 1],
+        );
+    }
+    S::hsum(tree_sum::<S>(acc))
+}
+
+#[inline(always)]
+pub(crate) unsafe fn asum<S: SimdReal>(x: &[S::T]) -> S::T {
+    let n = x.len();
+    let xp = x.as_ptr();
+    let l = S::LANES;
+    let mut acc = [S::zero(); ACC];
+    let mut i = 0;
+    while i + ACC * l <= n {
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = S::add(*a, S::abs(S::load(xp.add(i + j * l))));
+        }
+        i += ACC * l;
+    }
+    let mut j = 0;
+    while i + l <= n {
+        acc[j] = S::add(acc[j], S::abs(S::load(xp.add(i))));
+        i += l;
+        j += 1;
+    }
+    if i < n {
+        acc[ACC - 1] = S::add(acc[ACC - 1], S::abs(S::load_tail(xp.add(i), n - i)));
+    }
+    S::hsum(tree_sum::<S>(acc))
+}
+
+#[inline(always)]
+pub(crate) unsafe fn axpy<S: SimdReal>(alpha: S::T, x: &[S::T], y: &mut [S::T]) {
+    let n = x.len().min(y.len());
+    let (xp, yp) = (x.as_ptr(), y.as_mut_ptr());
+    let l = S::LANES;
+    let a = S::splat(alpha);
+    let mut i = 0;
+    while i + 4 * l <= n {
+        for j in 0..4 {
+            let o = i + j * l;
+            S::store(
+                yp.add(o),
+                S::fmadd(a, S::load(xp.add(o)), S::load(yp.add(o))),
+            );
+        }
+        i += 4 * l;
+    }
+    while i + l <= n {
+        S::store(
+            yp.add(i),
+            S::fmadd(a, S::load(xp.add(i)), S::load(yp.add(i))),
+        );
+        i += l;
+    }
+    if i < n {
+        let r = n - i;
+        let v = S::fmadd(a, S::load_tail(xp.add(i), r), S::load_tail(yp.add(i), r));
+        S::store_tail(yp.add(i), v, r);
+    }
+}
+
+#[inline(always)]
+pub(crate) unsafe fn scal<S: SimdReal>(alpha: S::T, x: &mut [S::T]) {
+    let n = x.len();
+    let xp = x.as_mut_ptr();
+    let l = S::LANES;
+    let a = S::splat(alpha);
+    let mut i = 0;
+    while i + 4 * l <= n {
+        for j in 0..4 {
+            let o = i + j * l;
+            S::store(xp.add(o), S::mul(S::load(xp.add(o)), a));
+        }
+        i += 4 * l;
+    }
+    while i + l <= n {
+        S::store(xp.add(i), S::mul(S::load(xp.add(i)), a));
+        i += l;
+    }
+    if i < n {
+        let r = n - i;
+        S::store_tail(xp.add(i), S::mul(S::load_tail(xp.add(i), r), a), r);
+    }
+}
+
+#[inline(always)]
+pub(crate) unsafe fn amax<S: SimdReal>(x: &[S::T]) -> (S::T, bool) {
+    let n = x.len();
+    let xp = x.as_ptr();
+    let l = S::LANES;
+    let mut acc = [S::zero(); 4];
+    let mut nan = 0u32;
+    let mut i = 0;
+    while i + 4 * l <= n {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let v = S::load(xp.add(i + j * l));
+            nan |= S::nan_bits(v);
+            *a = S::max(*a, S::abs(v));
+        }
+        i += 4 * l;
+    }
+    while i + l <= n {
+        let v = S::load(xp.add(i));
+        nan |= S::nan_bits(v);
+        acc[0] = S::max(acc[0], S::abs(v));
+        i += l;
+    }
+    if i < n {
+        // Zero-filled lanes cannot raise the maximum of absolute values.
+        let v = S::load_tail(xp.add(i), n - i);
+        nan |= S::nan_bits(v);
+        acc[1] = S::max(acc[1], S::abs(v));
+    }
+    let m = S::max(S::max(acc[0], acc[1]), S::max(acc[2], acc[3]));
+    (S::hmax(m), nan != 0)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn first_abs_eq<S: SimdReal>(x: &[S::T], target: S::T) -> usize {
+    let n = x.len();
+    let xp = x.as_ptr();
+    let l = S::LANES;
+    let t = S::splat(target);
+    let mut i = 0;
+    while i + l <= n {
+        let bits = S::eq_bits(S::abs(S::load(xp.add(i))), t);
+        if bits != 0 {
+            return i + bits.trailing_zeros() as usize;
+        }
+        i += l;
+    }
+    if i < n {
+        let r = n - i;
+        // Zero-filled lanes would match a zero target: keep only real lanes.
+        let bits = S::eq_bits(S::abs(S::load_tail(xp.add(i), r)), t) & ((1u32 << r) - 1);
+        if bits != 0 {
+            return i + bits.trailing_zeros() as usize;
+        }
+    }
+    n
+}
+
+#[inline(always)]
+pub(crate) unsafe fn sumsq<S: SimdReal>(x: &[S::T], scale: f64) -> f64 {
+    let n = x.len();
+    let xp = x.as_ptr();
+    let l = S::LANES;
+    let s = S::wsplat(scale);
+    let mut acc = [[S::wzero(); 2]; 4];
+    let mut i = 0;
+    while i + 4 * l <= n {
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = S::sq_acc(*a, S::load(xp.add(i + j * l)), s);
+        }
+        i += 4 * l;
+    }
+    while i + l <= n {
+        acc[0] = S::sq_acc(acc[0], S::load(xp.add(i)), s);
+        i += l;
+    }
+    if i < n {
+        acc[1] = S::sq_acc(acc[1], S::load_tail(xp.add(i), n - i), s);
+    }
+    let total = acc
+        .iter()
+        .fold(S::wzero(), |t, a| S::wadd(t, S::wadd(a[0], a[1])));
+    S::whsum(total)
+}
+
+/// Instantiates the level-1 bodies for one (ISA, type) pair inside
+/// `#[target_feature]` wrappers and collects them in `KERNELS`.
+macro_rules! level1_wrappers {
+    ($features:literal, $simd:ty, $t:ty) => {
+        use super::super::simd;
+        use $crate::blas1::kernels::Kernels;
+
+        #[target_feature(enable = $features)]
+        unsafe fn dot(x: &[$t], y: &[$t]) -> $t {
+            simd::dot::<$simd>(x, y)
+        }
+        #[target_feature(enable = $features)]
+        unsafe fn axpy(a: $t, x: &[$t], y: &mut [$t]) {
+            simd::axpy::<$simd>(a, x, y)
+        }
+        #[target_feature(enable = $features)]
+        unsafe fn scal(a: $t, x: &mut [$t]) {
+            simd::scal::<$simd>(a, x)
+        }
+        #[target_feature(enable = $features)]
+        unsafe fn asum(x: &[$t]) -> $t {
+            simd::asum::<$simd>(x)
+        }
+        #[target_feature(enable = $features)]
+        unsafe fn amax(x: &[$t]) -> ($t, bool) {
+            simd::amax::<$simd>(x)
+        }
+        #[target_feature(enable = $features)]
+        unsafe fn first_abs_eq(x: &[$t], t: $t) -> usize {
+            simd::first_abs_eq::<$simd>(x, t)
+        }
+        #[target_feature(enable = $features)]
+        unsafe fn sumsq(x: &[$t], s: f64) -> f64 {
+            simd::sumsq::<$simd>(x, s)
+        }
+
+        /// The level-1 kernel table of this (ISA, type) pair.
+        pub static KERNELS: Kernels<$t> = Kernels {
+            dot,
+            axpy,
+            scal,
+            asum,
+            amax,
+            first_abs_eq,
+            sumsq,
+        };
+    };
+}
+pub(crate) use level1_wrappers;

@@ -1,0 +1,229 @@
+//! The C ABI, and nothing else: argument conversion and checking, the
+//! panic-catching boundary, the status codes and the thread-local error
+//! message. Arithmetic lives in the families; these functions only turn C
+//! arguments into safe Rust calls.
+
+#![allow(non_camel_case_types)]
+// C callers cannot see `unsafe`: every exported function documents what its
+// pointers must satisfy and checks everything it can (NULL, alignment, size).
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+use crate::error::{Error, ErrorKind, Result};
+use std::cell::RefCell;
+use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
+
+pub mod blas1;
+pub mod runtime;
+
+/// Result code of every fallible simdkern function. Values are pinned and
+/// new codes are only appended.
+pub type sk_status = i32;
+
+/// Success.
+pub const SK_OK: sk_status = 0;
+/// A required pointer is NULL (NULL with a zero length is fine).
+pub const SK_ERR_NULL_POINTER: sk_status = 1;
+/// A bad value: zero stride, overflow in a size, NaN where forbidden,
+/// unknown enum value, overlapping output.
+pub const SK_ERR_INVALID_ARGUMENT: sk_status = 2;
+/// Shapes do not agree.
+pub const SK_ERR_DIMENSION_MISMATCH: sk_status = 3;
+/// The caller's output capacity is too small.
+pub const SK_ERR_BUFFER_TOO_SMALL: sk_status = 4;
+/// An allocation failed.
+pub const SK_ERR_OUT_OF_MEMORY: sk_status = 5;
+/// Compressed input is malformed.
+pub const SK_ERR_CORRUPT_DATA: sk_status = 6;
+/// Compressed input fails its checksum.
+pub const SK_ERR_CHECKSUM_MISMATCH: sk_status = 7;
+/// A valid request this build or CPU cannot serve.
+pub const SK_ERR_UNSUPPORTED: sk_status = 8;
+/// No usable GPU.
+pub const SK_ERR_NO_DEVICE: sk_status = 9;
+/// The GPU driver reported an error.
+pub const SK_ERR_DEVICE: sk_status = 10;
+/// An iterative method did not converge.
+pub const SK_ERR_NOT_CONVERGED: sk_status = 11;
+/// A bug in simdkern, for example a caught panic; please report it.
+pub const SK_ERR_INTERNAL: sk_status = 12;
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+pub(crate) fn set_last_error(message: String) {
+    LAST_ERROR.with(|m| *m.borrow_mut() = message);
+}
+
+pub(crate) fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
+    LAST_ERROR.with(|m| f(&m.borrow()))
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic")
+}
+
+/// Runs an exported function's body: maps its error to a status and records
+/// the message, and turns a panic into `SK_ERR_INTERNAL`.
+pub(crate) fn run(function: &str, body: impl FnOnce() -> Result<()>) -> sk_status {
+    match panic::catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => SK_OK,
+        Ok(Err(e)) => {
+            set_last_error(format!("{function}: {}", e.message()));
+            e.kind().status()
+        }
+        Err(payload) => {
+            set_last_error(format!(
+                "{function}: internal error (please report): {}",
+                panic_text(payload.as_ref())
+            ));
+            SK_ERR_INTERNAL
+        }
+    }
+}
+
+/// Like [`run`] for functions that return a value rather than a status:
+/// a panic yields `fallback`.
+pub(crate) fn run_value<T>(function: &str, fallback: T, body: impl FnOnce() -> T) -> T {
+    panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
+        set_last_error(format!(
+            "{function}: internal error (please report): {}",
+            panic_text(payload.as_ref())
+        ));
+        fallback
+    })
+}
+
+/// The boundary every exported body runs in: `boundary!("sk_name", { ... })`
+/// where the block evaluates to `Result<()>`.
+macro_rules! boundary {
+    ($name:literal, $body:block) => {
+        $crate::ffi::run($name, move || -> $crate::error::Result<()> { $body })
+    };
+}
+pub(crate) use boundary;
+
+/// Checks that `ptr` can address `len` elements of `T`: not NULL when
+/// `len > 0`, aligned for `T`, and `len * size_of::<T>()` fits the address
+/// space. Returns the byte range covered.
+fn region<T>(name: &str, ptr: *const T, len: usize) -> Result<Range<usize>> {
+    let start = ptr as usize;
+    if len == 0 {
+        return Ok(start..start);
+    }
+    if ptr.is_null() {
+        return Err(Error::new(
+            ErrorKind::NullPointer,
+            format!("{name} is NULL"),
+        ));
+    }
+    if !start.is_multiple_of(std::mem::align_of::<T>()) {
+        return Err(Error::invalid(format!(
+            "{name} is not aligned to {} bytes",
+            std::mem::align_of::<T>()
+        )));
+    }
+    let end = len
+        .checked_mul(std::mem::size_of::<T>())
+        .filter(|&bytes| bytes <= isize::MAX as usize)
+        .and_then(|bytes| start.checked_add(bytes))
+        .ok_or_else(|| {
+            Error::invalid(format!("{name}: {len} elements overflow the address space"))
+        })?;
+    Ok(start..end)
+}
+
+/// Fails when two byte ranges share a byte.
+pub(crate) fn disjoint(a: (&str, &Range<usize>), b: (&str, &Range<usize>)) -> Result<()> {
+    let ((na, ra), (nb, rb)) = (a, b);
+    if ra.start < rb.end && rb.start < ra.end {
+        return Err(Error::invalid(format!("{na} and {nb} overlap")));
+    }
+    Ok(())
+}
+
+/// A strided C vector as a checked view, with its byte range.
+///
+/// # Safety
+/// When the checks pass, `ptr` must really point to the covered elements,
+/// valid for reads for the returned lifetime.
+pub(crate) unsafe fn strided<'a, T: Copy>(
+    name: &str,
+    ptr: *const T,
+    n: usize,
+    inc: isize,
+) -> Result<(crate::blas1::Strided<'a, T>, Range<usize>)> {
+    let span = crate::blas1::strided::span(n, inc).map_err(|e| prefix(name, e))?;
+    let range = region(name, ptr, span)?;
+    let data = if span == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(ptr, span)
+    };
+    Ok((crate::blas1::Strided::new(data, n, inc)?, range))
+}
+
+/// The mutable twin of [`strided`]: check the range (and its overlap with
+/// inputs) with [`strided_range`] first, then build the view.
+///
+/// # Safety
+/// `ptr` must point to the covered elements, valid for writes and not
+/// aliased for the returned lifetime.
+pub(crate) unsafe fn strided_mut<'a, T: Copy>(
+    ptr: *mut T,
+    n: usize,
+    inc: isize,
+    span: usize,
+) -> Result<crate::blas1::StridedMut<'a, T>> {
+    let data = if span == 0 {
+        &mut []
+    } else {
+        std::slice::from_raw_parts_mut(ptr, span)
+    };
+    crate::blas1::StridedMut::new(data, n, inc)
+}
+
+/// Checks a strided C vector without building a view: its span in elements
+/// and its byte range.
+pub(crate) fn strided_range<T>(
+    name: &str,
+    ptr: *const T,
+    n: usize,
+    inc: isize,
+) -> Result<(usize, Range<usize>)> {
+    let span = crate::blas1::strided::span(n, inc).map_err(|e| prefix(name, e))?;
+    Ok((span, region(name, ptr, span)?))
+}
+
+/// A C array of `len` elements as a slice.
+///
+/// # Safety
+/// When the checks pass, `ptr` must point to `len` readable elements.
+pub(crate) unsafe fn slice<'a, T>(name: &str, ptr: *const T, len: usize) -> Result<&'a [T]> {
+    region(name, ptr, len)?;
+    Ok(if len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(ptr, len)
+    })
+}
+
+/// Checks an output pointer before any work is done, so outputs are only
+/// written on success.
+pub(crate) fn out<'a, T>(name: &str, ptr: *mut T) -> Result<&'a mut T> {
+    region(name, ptr.cast_const(), 1)?;
+    // SAFETY: non-null and aligned; the caller promises it is writable.
+    Ok(unsafe { &mut *ptr })
+}
+
+fn prefix(name: &str, e: Error) -> Error {
+    Error::new(e.kind(), format!("{name}: {}", e.message()))
+}
+
+#[cfg(test)]
+mod tests;
