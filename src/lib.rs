@@ -16,6 +16,8 @@ pub mod blas1;
 pub mod error;
 pub mod ffi;
 pub mod runtime;
+#[cfg(test)]
+mod testutil;
 
 pub use blas1::{asum, axpy, dot, dot_u8s8, iamax, nrm2, scal, Strided, StridedMut};
 pub use error::{Error, ErrorKind, Result};

@@ -80,3 +80,27 @@ fn version_constants_match_cargo() {
     );
     assert_eq!(sk_version_number(), SK_VERSION_NUMBER);
 }
+
+#[test]
+fn boundary_turns_errors_and_panics_into_statuses() {
+    let status = run("sk_test", || Err(Error::invalid("bad increment")));
+    assert_eq!(status, SK_ERR_INVALID_ARGUMENT);
+    assert_eq!(with_last_error(str::to_owned), "sk_test: bad increment");
+    let status = run("sk_test", || panic!("boom"));
+    assert_eq!(status, SK_ERR_INTERNAL);
+    assert!(with_last_error(
+        |m| m.contains("boom") && m.starts_with("sk_test")
+    ));
+    assert_eq!(run_value("sk_test", 7u32, || panic!("boom")), 7);
+    assert_eq!(run("sk_test", || Ok(())), SK_OK);
+}
+
+#[test]
+fn last_error_message_truncates_and_reports_full_length() {
+    set_last_error("0123456789".to_string());
+    let mut buf = [0x55u8; 4];
+    let len = sk_last_error_message(buf.as_mut_ptr().cast(), buf.len());
+    assert_eq!(len, 10);
+    assert_eq!(&buf, b"012\0");
+    assert_eq!(sk_last_error_message(std::ptr::null_mut(), 0), 10);
+}

@@ -1,0 +1,415 @@
+//! Probes of this machine's single-core limits, the yardsticks the kernel
+//! tables are measured against.
+//!
+//! Every probe runs on the calling thread and reports the best of a few
+//! runs: interference (other processes, interrupts, migrations) only ever
+//! makes a run slower, so the fastest run is the closest to the hardware.
+//!
+//! - Clock: a chain of dependent 1-cycle integer `add`s written in inline
+//!   assembly, so the compiler cannot shorten it; cycles = adds.
+//! - FMA peak: 16 (AVX-512) or 12 (AVX2) independent FMA chains, enough to
+//!   cover 2 FMA ports × 4-cycle latency; FLOP = chains × lanes × 2.
+//! - Two loads per cycle: computed, not measured: 2 × vector bytes × clock.
+//!   An L1-resident read loop is run as a cross-check.
+//! - Memory read bandwidth: vector loads over a 512 MiB buffer, far beyond
+//!   any cache, with 8 independent accumulators.
+
+use simdkern::runtime::{active_isa, Isa};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Cache sizes in bytes of the core running the tool.
+#[derive(Copy, Clone, Debug)]
+pub struct Caches {
+    /// Level-1 data cache.
+    pub l1d: usize,
+    /// Level-2 cache.
+    pub l2: usize,
+    /// Level-3 cache (often shared between cores).
+    pub l3: usize,
+    /// Whether the sizes came from sysfs (otherwise they are guesses).
+    pub detected: bool,
+}
+
+impl Caches {
+    /// Reads `/sys/devices/system/cpu/cpu0/cache`; falls back to common sizes.
+    pub fn detect() -> Caches {
+        let mut c = Caches {
+            l1d: 32 << 10,
+            l2: 1 << 20,
+            l3: 32 << 20,
+            detected: false,
+        };
+        for index in 0..8 {
+            let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{index}");
+            let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).ok();
+            let (Some(level), Some(kind), Some(size)) = (read("level"), read("type"), read("size"))
+            else {
+                continue;
+            };
+            if kind.trim() == "Instruction" {
+                continue;
+            }
+            let Some(bytes) = parse_size(size.trim()) else {
+                continue;
+            };
+            match level.trim() {
+                "1" => c.l1d = bytes,
+                "2" => c.l2 = bytes,
+                "3" => c.l3 = bytes,
+                _ => continue,
+            }
+            c.detected = true;
+        }
+        c
+    }
+
+    /// The smallest level a working set of `bytes` fits in.
+    pub fn level(&self, bytes: usize) -> &'static str {
+        if bytes <= self.l1d {
+            "L1"
+        } else if bytes <= self.l2 {
+            "L2"
+        } else if bytes <= self.l3 {
+            "L3"
+        } else {
+            "DRAM"
+        }
+    }
+}
+
+/// Parses sysfs sizes such as `48K` or `2M`.
+fn parse_size(s: &str) -> Option<usize> {
+    let (digits, mult) = match s.as_bytes().last()? {
+        b'K' => (&s[..s.len() - 1], 1 << 10),
+        b'M' => (&s[..s.len() - 1], 1 << 20),
+        b'G' => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    digits.parse::<usize>().ok().map(|v| v * mult)
+}
+
+/// The measured limits of one core.
+#[derive(Copy, Clone, Debug)]
+pub struct Limits {
+    /// Core clock in Hz while running scalar integer code.
+    pub clock_hz: f64,
+    /// f32 FMA peak in GFLOP/s, with the ISA and chain count used.
+    pub fma: Option<(f64, &'static str)>,
+    /// Bytes per vector load of the active ISA (64 AVX-512, 32 AVX2, 8 scalar).
+    pub vector_bytes: usize,
+    /// The L1 load-port limit in GB/s: 2 × `vector_bytes` × clock.
+    pub two_loads_gbs: f64,
+    /// Measured read bandwidth of an L1-resident buffer in GB/s (cross-check
+    /// of `two_loads_gbs`).
+    pub l1_read_gbs: f64,
+    /// Measured single-core read bandwidth from memory in GB/s.
+    pub mem_read_gbs: f64,
+    /// Size of the memory probe's buffer in bytes.
+    pub mem_buffer: usize,
+}
+
+impl Limits {
+    /// Runs every probe; `quick` shortens them (fewer repetitions).
+    pub fn measure(quick: bool) -> Limits {
+        // Many short runs for the compute probes: a run of a few ms often
+        // fits between two scheduler ticks, so the best one is undisturbed.
+        let reps = if quick { 3 } else { 5 };
+        let clock_hz = clock_hz(8 * reps);
+        let fma = fma_peak_gflops(8 * reps, 1_000_000);
+        let isa = active_isa();
+        let vector_bytes = match isa {
+            Isa::Avx512 | Isa::Avx512Vnni => 64,
+            Isa::Avx2 => 32,
+            Isa::Scalar => 8,
+        };
+        let two_loads_gbs = 2.0 * vector_bytes as f64 * clock_hz / 1e9;
+        // 16 KiB fits every L1d of the last decade (32-48 KiB) with room
+        // to spare, so the loads never miss.
+        let l1_read_gbs = read_bandwidth_gbs(16 << 10, 20_000, 8 * reps);
+        let mem_buffer = 512 << 20;
+        let mem_read_gbs = read_bandwidth_gbs(mem_buffer, 1, reps);
+        Limits {
+            clock_hz,
+            fma,
+            vector_bytes,
+            two_loads_gbs,
+            l1_read_gbs,
+            mem_read_gbs,
+            mem_buffer,
+        }
+    }
+
+    /// Prints the limits as a short block.
+    pub fn print(&self) {
+        println!("Limits of one core (best of several runs):");
+        println!(
+            "  clock (dependent add chain)       {:8.3} GHz",
+            self.clock_hz / 1e9
+        );
+        match self.fma {
+            Some((gflops, how)) => println!(
+                "  f32 FMA peak ({how:<18}) {gflops:8.1} GFLOP/s  ({:.1} FLOP/cycle)",
+                gflops * 1e9 / self.clock_hz
+            ),
+            None => println!("  f32 FMA peak                      n/a (no AVX2+FMA path)"),
+        }
+        println!(
+            "  two loads/cycle (2 x {:2} B x clk)  {:8.1} GB/s",
+            self.vector_bytes, self.two_loads_gbs
+        );
+        println!(
+            "  L1 read, 16 KiB (check)           {:8.1} GB/s  ({:.0}% of two loads/cycle)",
+            self.l1_read_gbs,
+            100.0 * self.l1_read_gbs / self.two_loads_gbs
+        );
+        println!(
+            "  memory read, {} MiB buffer        {:8.1} GB/s",
+            self.mem_buffer >> 20,
+            self.mem_read_gbs
+        );
+    }
+}
+
+/// Adds per iteration of [`add_chain`]; the loop's own `dec`/`jnz` run on
+/// another dependency chain and hide under the adds.
+const ADDS_PER_ITER: u64 = 64;
+
+/// Runs `iters` iterations of [`ADDS_PER_ITER`] dependent `add` instructions.
+/// Each add needs the previous result and has 1-cycle latency, so the loop
+/// takes `iters * ADDS_PER_ITER` core cycles.
+///
+/// The addend is a register, not an immediate: Golden Cove and later Intel
+/// cores fold `add reg, imm` chains in the renamer and retire several per
+/// cycle (an immediate chain measured 16.9 "GHz" on Sapphire Rapids).
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+fn add_chain(iters: u64) -> u64 {
+    let mut acc: u64 = 0;
+    let mut n = iters.max(1);
+    // SAFETY: pure register arithmetic; no memory or stack access.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            ".rept 64",
+            "add {acc}, {one}",
+            ".endr",
+            "dec {n}",
+            "jnz 2b",
+            acc = inout(reg) acc,
+            n = inout(reg) n,
+            one = in(reg) black_box(1u64),
+            options(nomem, nostack),
+        );
+    }
+    black_box(n);
+    acc
+}
+
+/// Portable stand-in: a black_box'd dependent add per iteration. It costs
+/// more than one cycle per add, so the clock it reports is a lower bound.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(never)]
+fn add_chain(iters: u64) -> u64 {
+    let mut acc: u64 = 0;
+    for _ in 0..iters * ADDS_PER_ITER {
+        acc = black_box(acc + 1);
+    }
+    acc
+}
+
+/// Core clock in Hz: the fastest of `reps` runs of an 8-million-cycle
+/// dependent add chain (about 3 ms), cycles divided by wall time.
+pub fn clock_hz(reps: usize) -> f64 {
+    const ITERS: u64 = 1 << 17;
+    black_box(add_chain(8 * ITERS)); // wake the core up to its working clock
+    (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(add_chain(black_box(ITERS)));
+            (ITERS * ADDS_PER_ITER) as f64 / t.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// f32 FMA peak in GFLOP/s with the widest FMA the active ISA allows, and a
+/// label naming what ran; `None` without AVX2+FMA.
+pub fn fma_peak_gflops(reps: usize, iters: u64) -> Option<(f64, &'static str)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let isa = active_isa();
+        let (run, flop_per_iter, label): (fn(u64) -> f32, u64, &'static str) = if isa >= Isa::Avx512
+        {
+            (fma::zmm16, 16 * 16 * 2, "AVX-512, 16 chains")
+        } else if isa >= Isa::Avx2 {
+            (fma::ymm12, 12 * 8 * 2, "AVX2, 12 chains")
+        } else {
+            return None;
+        };
+        black_box(run(iters));
+        let best = (0..reps)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(run(black_box(iters)));
+                (iters * flop_per_iter) as f64 / t.elapsed().as_secs_f64()
+            })
+            .fold(0.0, f64::max);
+        Some((best / 1e9, label))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (reps, iters);
+        None
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod fma {
+    //! FMA throughput loops. Each accumulator is its own dependency chain
+    //! (`acc = acc * a + b`), so with enough chains the loop runs at the
+    //! FMA ports' throughput, not their latency. `a` slightly below 1 keeps
+    //! values finite and normal however long the loop runs.
+
+    use core::arch::x86_64::*;
+    use std::hint::black_box;
+
+    /// 16 zmm chains: 16 FMAs per iteration, 32 FLOP each.
+    pub fn zmm16(iters: u64) -> f32 {
+        // SAFETY: only selected when the active ISA includes AVX-512F.
+        unsafe { zmm16_impl(iters, black_box(0.999_999), black_box(1e-6)) }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    unsafe fn zmm16_impl(iters: u64, a: f32, b: f32) -> f32 {
+        let va = _mm512_set1_ps(a);
+        let vb = _mm512_set1_ps(b);
+        let mut acc = [_mm512_set1_ps(1.0); 16];
+        for _ in 0..iters {
+            for v in acc.iter_mut() {
+                *v = _mm512_fmadd_ps(*v, va, vb);
+            }
+        }
+        let mut sum = _mm512_setzero_ps();
+        for v in acc {
+            sum = _mm512_add_ps(sum, v);
+        }
+        _mm512_reduce_add_ps(sum)
+    }
+
+    /// 12 ymm chains (AVX2 has 16 registers; two hold the constants).
+    pub fn ymm12(iters: u64) -> f32 {
+        // SAFETY: only selected when the active ISA includes AVX2 and FMA.
+        unsafe { ymm12_impl(iters, black_box(0.999_999), black_box(1e-6)) }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn ymm12_impl(iters: u64, a: f32, b: f32) -> f32 {
+        let va = _mm256_set1_ps(a);
+        let vb = _mm256_set1_ps(b);
+        let mut acc = [_mm256_set1_ps(1.0); 12];
+        for _ in 0..iters {
+            for v in acc.iter_mut() {
+                *v = _mm256_fmadd_ps(*v, va, vb);
+            }
+        }
+        let mut sum = _mm256_setzero_ps();
+        for v in acc {
+            sum = _mm256_add_ps(sum, v);
+        }
+        let mut lanes = [0f32; 8];
+        _mm256_storeu_ps(lanes.as_mut_ptr(), sum);
+        lanes.iter().sum()
+    }
+}
+
+/// Read bandwidth in GB/s over a 64-byte aligned buffer of `bytes`, read
+/// `passes` times per run; the best of `reps` runs. The buffer is written
+/// once first so every page is mapped before timing.
+pub fn read_bandwidth_gbs(bytes: usize, passes: usize, reps: usize) -> f64 {
+    let words = bytes / 8;
+    let buf = simdkern::runtime::alloc::aligned_filled(words, 0x0101_0101_0101_0101u64);
+    black_box(read::sum(&buf)); // warm-up: TLB, caches for small buffers
+    (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..passes {
+                black_box(read::sum(black_box(&buf)));
+            }
+            (words * 8 * passes) as f64 / t.elapsed().as_secs_f64() / 1e9
+        })
+        .fold(0.0, f64::max)
+}
+
+mod read {
+    //! Pure-read loops: 8 vector loads per iteration, each added into its
+    //! own accumulator with a 1-cycle integer add so the adds never limit
+    //! the load rate.
+
+    use simdkern::runtime::{active_isa, Isa};
+
+    /// Wrapping sum of the words, with the widest loads the active ISA allows.
+    pub fn sum(buf: &[u64]) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let isa = active_isa();
+            if isa >= Isa::Avx512 {
+                // SAFETY: the active ISA includes AVX-512F.
+                return unsafe { x86::sum_zmm(buf) };
+            }
+            if isa >= Isa::Avx2 {
+                // SAFETY: the active ISA includes AVX2.
+                return unsafe { x86::sum_ymm(buf) };
+            }
+        }
+        buf.iter().fold(0u64, |a, &w| a.wrapping_add(w))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    mod x86 {
+        use core::arch::x86_64::*;
+
+        #[target_feature(enable = "avx512f")]
+        pub unsafe fn sum_zmm(buf: &[u64]) -> u64 {
+            let chunks = buf.chunks_exact(64);
+            let tail = chunks.remainder();
+            let mut acc = [_mm512_setzero_si512(); 8];
+            for c in chunks {
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let v = _mm512_loadu_si512(c.as_ptr().add(8 * k).cast());
+                    *a = _mm512_add_epi64(*a, v);
+                }
+            }
+            let mut total = _mm512_setzero_si512();
+            for a in acc {
+                total = _mm512_add_epi64(total, a);
+            }
+            tail.iter()
+                .fold(_mm512_reduce_add_epi64(total) as u64, |s, &w| {
+                    s.wrapping_add(w)
+                })
+        }
+
+        #[target_feature(enable = "avx2")]
+        pub unsafe fn sum_ymm(buf: &[u64]) -> u64 {
+            let chunks = buf.chunks_exact(32);
+            let tail = chunks.remainder();
+            let mut acc = [_mm256_setzero_si256(); 8];
+            for c in chunks {
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let v = _mm256_loadu_si256(c.as_ptr().add(4 * k).cast());
+                    *a = _mm256_add_epi64(*a, v);
+                }
+            }
+            let mut total = _mm256_setzero_si256();
+            for a in acc {
+                total = _mm256_add_epi64(total, a);
+            }
+            let mut lanes = [0u64; 4];
+            _mm256_storeu_si256(lanes.as_mut_ptr().cast(), total);
+            lanes
+                .iter()
+                .chain(tail)
+                .fold(0u64, |s, &w| s.wrapping_add(w))
+        }
+    }
+}
