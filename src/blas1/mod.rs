@@ -195,6 +195,10 @@ pub fn dot_u8s8(x: &[u8], y: &[i8]) -> Result<i32> {
 
 pub(crate) fn dot_u8s8_on(kernel: kernels::DotU8s8, x: &[u8], y: &[i8]) -> Result<i32> {
     same_len(x.len(), y.len())?;
+    if x.len() <= U8S8_CHUNK {
+        // SAFETY: at most one chunk; the ISA is supported.
+        return Ok(unsafe { kernel(x, y) });
+    }
     let total: i64 = x
         .chunks(U8S8_CHUNK)
         .zip(y.chunks(U8S8_CHUNK))

@@ -161,11 +161,14 @@ fn detect() -> CpuFeatures {
 
 /// The highest rung this CPU supports.
 pub fn detected_isa() -> Isa {
-    Isa::ALL
-        .into_iter()
-        .rev()
-        .find(|isa| isa.is_supported())
-        .unwrap_or(Isa::Scalar)
+    static DETECTED: OnceLock<Isa> = OnceLock::new();
+    *DETECTED.get_or_init(|| {
+        Isa::ALL
+            .into_iter()
+            .rev()
+            .find(|isa| isa.is_supported())
+            .unwrap_or(Isa::Scalar)
+    })
 }
 
 /// The cap, initialised from `SIMDKERN_MAX_ISA` the first time it is needed.
@@ -182,10 +185,16 @@ pub fn env_cap() -> Option<Isa> {
         .and_then(|v| Isa::parse(&v))
 }
 
+/// `min(detected, cap)`, kept up to date by [`set_max_isa`] so that the
+/// per-call lookup in [`active_isa`] is a single relaxed load.
+static ACTIVE: AtomicU32 = AtomicU32::new(UNSET);
+const UNSET: u32 = u32::MAX;
+
 /// Caps the ISA the library may use. A cap above what the CPU supports is
 /// allowed and simply leaves the detected rung active.
 pub fn set_max_isa(isa: Isa) {
     cap().store(isa as u32, Ordering::Relaxed);
+    ACTIVE.store(detected_isa().min(isa) as u32, Ordering::Relaxed);
 }
 
 /// The current cap (not the active rung).
@@ -196,5 +205,14 @@ pub fn max_isa() -> Isa {
 /// The rung kernels run on now: the detected rung, capped.
 #[inline]
 pub fn active_isa() -> Isa {
-    detected_isa().min(max_isa())
+    match Isa::from_u32(ACTIVE.load(Ordering::Relaxed)) {
+        Some(isa) => isa,
+        None => {
+            let isa = detected_isa().min(max_isa());
+            // Only fill the cache if no set_max_isa raced ahead of us.
+            let _ =
+                ACTIVE.compare_exchange(UNSET, isa as u32, Ordering::Relaxed, Ordering::Relaxed);
+            Isa::from_u32(ACTIVE.load(Ordering::Relaxed)).unwrap_or(isa)
+        }
+    }
 }

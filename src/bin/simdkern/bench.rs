@@ -335,7 +335,9 @@ fn u8s8_table(ctx: &Ctx, sdot: &[(usize, f64)]) -> Result<(), String> {
     for (a, b) in x.iter_mut().zip(y.iter_mut()) {
         s = s.wrapping_mul(1664525).wrapping_add(1013904223);
         *a = (s >> 24) as u8;
-        *b = (s >> 8) as u8 as i8;
+        // Symmetric in [-127, 127]: mean 0, so even the 64M sum stays far
+        // inside int32 (the API reports overflow as an error).
+        *b = ((((s >> 8) & 0xffff) % 255) as i32 - 127) as i8;
     }
     let spec = Spec {
         name: NAME,
@@ -401,8 +403,10 @@ fn print_table(spec: &Spec, rate: &str, rows: &[Row], extra: Option<&str>) {
             r.gbs,
             r.pct,
             r.limit,
+            // A column the table has but this row lacks (sdot not run).
             r.extra
-                .as_ref()
+                .as_deref()
+                .or(extra.map(|_| "-"))
                 .map(|e| format!("  {e:>8}"))
                 .unwrap_or_default()
         );

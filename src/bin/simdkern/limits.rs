@@ -142,31 +142,37 @@ impl Limits {
 
     /// Prints the limits as a short block.
     pub fn print(&self) {
+        let line = |label: String, value: String| println!("  {label:<36}{value}");
         println!("Limits of one core (best of several runs):");
-        println!(
-            "  clock (dependent add chain)       {:8.3} GHz",
-            self.clock_hz / 1e9
+        line(
+            "clock (dependent add chain)".into(),
+            format!("{:8.3} GHz", self.clock_hz / 1e9),
         );
         match self.fma {
-            Some((gflops, how)) => println!(
-                "  f32 FMA peak ({how:<18}) {gflops:8.1} GFLOP/s  ({:.1} FLOP/cycle)",
-                gflops * 1e9 / self.clock_hz
+            Some((gflops, how)) => line(
+                format!("f32 FMA peak ({how})"),
+                format!(
+                    "{gflops:8.1} GFLOP/s  ({:.1} FLOP/cycle at the add-chain clock)",
+                    gflops * 1e9 / self.clock_hz
+                ),
             ),
-            None => println!("  f32 FMA peak                      n/a (no AVX2+FMA path)"),
+            None => line("f32 FMA peak".into(), "     n/a (no AVX2+FMA path)".into()),
         }
-        println!(
-            "  two loads/cycle (2 x {:2} B x clk)  {:8.1} GB/s",
-            self.vector_bytes, self.two_loads_gbs
+        line(
+            format!("two loads/cycle (2 x {} B x clock)", self.vector_bytes),
+            format!("{:8.1} GB/s", self.two_loads_gbs),
         );
-        println!(
-            "  L1 read, 16 KiB (check)           {:8.1} GB/s  ({:.0}% of two loads/cycle)",
-            self.l1_read_gbs,
-            100.0 * self.l1_read_gbs / self.two_loads_gbs
+        line(
+            "L1 read, 16 KiB (cross-check)".into(),
+            format!(
+                "{:8.1} GB/s  ({:.0}% of two loads/cycle)",
+                self.l1_read_gbs,
+                100.0 * self.l1_read_gbs / self.two_loads_gbs
+            ),
         );
-        println!(
-            "  memory read, {} MiB buffer        {:8.1} GB/s",
-            self.mem_buffer >> 20,
-            self.mem_read_gbs
+        line(
+            format!("memory read, {} MiB buffer", self.mem_buffer >> 20),
+            format!("{:8.1} GB/s", self.mem_read_gbs),
         );
     }
 }
@@ -328,13 +334,11 @@ mod fma {
 pub fn read_bandwidth_gbs(bytes: usize, passes: usize, reps: usize) -> f64 {
     let words = bytes / 8;
     let buf = simdkern::runtime::alloc::aligned_filled(words, 0x0101_0101_0101_0101u64);
-    black_box(read::sum(&buf)); // warm-up: TLB, caches for small buffers
+    black_box(read::sum(&buf, 1)); // warm-up: TLB, caches for small buffers
     (0..reps)
         .map(|_| {
             let t = Instant::now();
-            for _ in 0..passes {
-                black_box(read::sum(black_box(&buf)));
-            }
+            black_box(read::sum(black_box(&buf), passes));
             (words * 8 * passes) as f64 / t.elapsed().as_secs_f64() / 1e9
         })
         .fold(0.0, f64::max)
@@ -343,25 +347,28 @@ pub fn read_bandwidth_gbs(bytes: usize, passes: usize, reps: usize) -> f64 {
 mod read {
     //! Pure-read loops: 8 vector loads per iteration, each added into its
     //! own accumulator with a 1-cycle integer add so the adds never limit
-    //! the load rate.
+    //! the load rate. The passes run inside the kernel and the accumulators
+    //! are reduced once at the end, so a small (L1) buffer measures loads,
+    //! not call and reduction overhead.
 
     use simdkern::runtime::{active_isa, Isa};
 
-    /// Wrapping sum of the words, with the widest loads the active ISA allows.
-    pub fn sum(buf: &[u64]) -> u64 {
+    /// Wrapping sum of the words over `passes` passes, with the widest
+    /// loads the active ISA allows.
+    pub fn sum(buf: &[u64], passes: usize) -> u64 {
         #[cfg(target_arch = "x86_64")]
         {
             let isa = active_isa();
             if isa >= Isa::Avx512 {
                 // SAFETY: the active ISA includes AVX-512F.
-                return unsafe { x86::sum_zmm(buf) };
+                return unsafe { x86::sum_zmm(buf, passes) };
             }
             if isa >= Isa::Avx2 {
                 // SAFETY: the active ISA includes AVX2.
-                return unsafe { x86::sum_ymm(buf) };
+                return unsafe { x86::sum_ymm(buf, passes) };
             }
         }
-        buf.iter().fold(0u64, |a, &w| a.wrapping_add(w))
+        (0..passes).fold(0u64, |a, _| buf.iter().fold(a, |a, &w| a.wrapping_add(w)))
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -369,14 +376,15 @@ mod read {
         use core::arch::x86_64::*;
 
         #[target_feature(enable = "avx512f")]
-        pub unsafe fn sum_zmm(buf: &[u64]) -> u64 {
-            let chunks = buf.chunks_exact(64);
-            let tail = chunks.remainder();
+        pub unsafe fn sum_zmm(buf: &[u64], passes: usize) -> u64 {
+            let tail = buf.chunks_exact(64).remainder();
             let mut acc = [_mm512_setzero_si512(); 8];
-            for c in chunks {
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let v = _mm512_loadu_si512(c.as_ptr().add(8 * k).cast());
-                    *a = _mm512_add_epi64(*a, v);
+            for _ in 0..passes {
+                for c in buf.chunks_exact(64) {
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        let v = _mm512_loadu_si512(c.as_ptr().add(8 * k).cast());
+                        *a = _mm512_add_epi64(*a, v);
+                    }
                 }
             }
             let mut total = _mm512_setzero_si512();
@@ -390,14 +398,15 @@ mod read {
         }
 
         #[target_feature(enable = "avx2")]
-        pub unsafe fn sum_ymm(buf: &[u64]) -> u64 {
-            let chunks = buf.chunks_exact(32);
-            let tail = chunks.remainder();
+        pub unsafe fn sum_ymm(buf: &[u64], passes: usize) -> u64 {
+            let tail = buf.chunks_exact(32).remainder();
             let mut acc = [_mm256_setzero_si256(); 8];
-            for c in chunks {
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let v = _mm256_loadu_si256(c.as_ptr().add(4 * k).cast());
-                    *a = _mm256_add_epi64(*a, v);
+            for _ in 0..passes {
+                for c in buf.chunks_exact(32) {
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        let v = _mm256_loadu_si256(c.as_ptr().add(4 * k).cast());
+                        *a = _mm256_add_epi64(*a, v);
+                    }
                 }
             }
             let mut total = _mm256_setzero_si256();

@@ -233,13 +233,15 @@ pub unsafe fn dot_u8s8(x: &[u8], y: &[i8]) -> i32 {
         }
         i += 128;
     }
-    while i < n {
-        let rem = (n - i).min(32);
-        let m = (u64::MAX >> (64 - rem)) as __mmask32;
-        let xv = _mm256_maskz_loadu_epi8(m, xp.add(i).cast());
-        let yv = _mm256_maskz_loadu_epi8(m, yp.add(i).cast());
-        acc[0] = step(acc[0], xv, yv);
-        i += rem;
+    for a in acc.iter_mut() {
+        if i < n {
+            let rem = (n - i).min(32);
+            let m = (u64::MAX >> (64 - rem)) as __mmask32;
+            let xv = _mm256_maskz_loadu_epi8(m, xp.add(i).cast());
+            let yv = _mm256_maskz_loadu_epi8(m, yp.add(i).cast());
+            *a = step(*a, xv, yv);
+            i += rem;
+        }
     }
     let s = _mm512_add_epi32(
         _mm512_add_epi32(acc[0], acc[1]),
