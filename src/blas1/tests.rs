@@ -281,3 +281,32 @@ fn mismatched_lengths_are_reported() {
     assert!(Strided::new(&a[..], 2, 3).is_err());
     assert!(Strided::new(&a[..], 2, -2).is_ok());
 }
+
+/// The same values at a different address give the same bits: the
+/// floating-point reductions never peel to an alignment boundary.
+#[test]
+fn reductions_do_not_depend_on_address() {
+    let mut rng = Rng::new(5);
+    let vals: Vec<f64> = (0..1000).map(|_| rng.signed_unit() * 1e3).collect();
+    for_each_isa("address independence", |isa| {
+        let k = f64::kernels(isa).unwrap();
+        let fk = f32::kernels(isa).unwrap();
+        let mut first = None;
+        for offset in 0..16 {
+            let mut buf = vec![0.0f64; 1000 + offset];
+            buf[offset..].copy_from_slice(&vals);
+            let x = Strided::from(&buf[offset..]);
+            let fbuf: Vec<f32> = buf.iter().map(|&v| v as f32).collect();
+            let fx = Strided::from(&fbuf[offset..]);
+            let bits = [
+                dot_on(k, x, x).unwrap().to_bits(),
+                asum_on(k, x).to_bits(),
+                nrm2_on(k, x).to_bits(),
+                u64::from(dot_on(fk, fx, fx).unwrap().to_bits()),
+                u64::from(asum_on(fk, fx).to_bits()),
+                u64::from(nrm2_on(fk, fx).to_bits()),
+            ];
+            assert_eq!(*first.get_or_insert(bits), bits, "{isa:?} offset {offset}");
+        }
+    });
+}

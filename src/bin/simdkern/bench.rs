@@ -367,9 +367,9 @@ fn u8s8_table(ctx: &Ctx, sdot: &[(usize, f64)]) -> Result<(), String> {
 
 /// `1K`, `64K`, `64M` for powers of two; plain digits otherwise.
 fn fmt_n(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{}M", n >> 20)
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
         format!("{}K", n >> 10)
     } else {
         n.to_string()

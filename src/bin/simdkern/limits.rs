@@ -12,7 +12,8 @@
 //! - Two loads per cycle: computed, not measured: 2 × vector bytes × clock.
 //!   An L1-resident read loop is run as a cross-check.
 //! - Memory read bandwidth: vector loads over a 512 MiB buffer, far beyond
-//!   any cache, with 8 independent accumulators.
+//!   any cache, with 8 independent accumulators, read as 1, 2 and 4
+//!   concurrent streams (dot and axpy walk 2-3 arrays); the best counts.
 
 use simdkern::runtime::{active_isa, Isa};
 use std::hint::black_box;
@@ -107,6 +108,8 @@ pub struct Limits {
     pub mem_read_gbs: f64,
     /// Size of the memory probe's buffer in bytes.
     pub mem_buffer: usize,
+    /// Streams (1, 2 or 4) of the best memory-probe run.
+    pub mem_streams: usize,
 }
 
 impl Limits {
@@ -126,9 +129,12 @@ impl Limits {
         let two_loads_gbs = 2.0 * vector_bytes as f64 * clock_hz / 1e9;
         // 16 KiB fits every L1d of the last decade (32-48 KiB) with room
         // to spare, so the loads never miss.
-        let l1_read_gbs = read_bandwidth_gbs(16 << 10, 20_000, 8 * reps);
+        let l1_read_gbs = read_bandwidth_gbs(16 << 10, 20_000, 1, 8 * reps);
         let mem_buffer = 512 << 20;
-        let mem_read_gbs = read_bandwidth_gbs(mem_buffer, 1, reps);
+        let (mem_read_gbs, mem_streams) = [1, 2, 4]
+            .into_iter()
+            .map(|streams| (read_bandwidth_gbs(mem_buffer, 1, streams, reps), streams))
+            .fold((0.0, 1), |best, cur| if cur.0 > best.0 { cur } else { best });
         Limits {
             clock_hz,
             fma,
@@ -137,6 +143,7 @@ impl Limits {
             l1_read_gbs,
             mem_read_gbs,
             mem_buffer,
+            mem_streams,
         }
     }
 
@@ -172,7 +179,10 @@ impl Limits {
         );
         line(
             format!("memory read, {} MiB buffer", self.mem_buffer >> 20),
-            format!("{:8.1} GB/s", self.mem_read_gbs),
+            format!(
+                "{:8.1} GB/s  (best of 1, 2, 4 streams: {})",
+                self.mem_read_gbs, self.mem_streams
+            ),
         );
     }
 }
@@ -329,16 +339,22 @@ mod fma {
 }
 
 /// Read bandwidth in GB/s over a 64-byte aligned buffer of `bytes`, read
-/// `passes` times per run; the best of `reps` runs. The buffer is written
-/// once first so every page is mapped before timing.
-pub fn read_bandwidth_gbs(bytes: usize, passes: usize, reps: usize) -> f64 {
+/// `passes` times per run as `streams` (1, 2 or 4) equal parts walked side
+/// by side; the best of `reps` runs. The buffer is written once first so
+/// every page is mapped before timing.
+///
+/// Several streams matter beyond the caches: a dot or axpy walks two or
+/// three arrays at once, and one core's prefetchers then keep more misses
+/// in flight than for one stream, so a one-stream probe would understate
+/// the bandwidth those kernels can reach.
+pub fn read_bandwidth_gbs(bytes: usize, passes: usize, streams: usize, reps: usize) -> f64 {
     let words = bytes / 8;
     let buf = simdkern::runtime::alloc::aligned_filled(words, 0x0101_0101_0101_0101u64);
-    black_box(read::sum(&buf, 1)); // warm-up: TLB, caches for small buffers
+    black_box(read::sum(&buf, 1, streams)); // warm-up: TLB, caches for small buffers
     (0..reps)
         .map(|_| {
             let t = Instant::now();
-            black_box(read::sum(black_box(&buf), passes));
+            black_box(read::sum(black_box(&buf), passes, streams));
             (words * 8 * passes) as f64 / t.elapsed().as_secs_f64() / 1e9
         })
         .fold(0.0, f64::max)
@@ -349,64 +365,95 @@ mod read {
     //! own accumulator with a 1-cycle integer add so the adds never limit
     //! the load rate. The passes run inside the kernel and the accumulators
     //! are reduced once at the end, so a small (L1) buffer measures loads,
-    //! not call and reduction overhead.
+    //! not call and reduction overhead. With `S` streams the buffer is cut
+    //! into `S` equal parts and each iteration loads `8 / S` vectors from
+    //! each part; a remainder that does not fill an iteration is added in
+    //! scalar code.
 
     use simdkern::runtime::{active_isa, Isa};
 
-    /// Wrapping sum of the words over `passes` passes, with the widest
-    /// loads the active ISA allows.
-    pub fn sum(buf: &[u64], passes: usize) -> u64 {
+    /// Wrapping sum of the words over `passes` passes as `streams` streams,
+    /// with the widest loads the active ISA allows.
+    pub fn sum(buf: &[u64], passes: usize, streams: usize) -> u64 {
         #[cfg(target_arch = "x86_64")]
         {
             let isa = active_isa();
-            if isa >= Isa::Avx512 {
-                // SAFETY: the active ISA includes AVX-512F.
-                return unsafe { x86::sum_zmm(buf, passes) };
-            }
-            if isa >= Isa::Avx2 {
-                // SAFETY: the active ISA includes AVX2.
-                return unsafe { x86::sum_ymm(buf, passes) };
+            // SAFETY (every arm): the ISA the kernel needs is active.
+            unsafe {
+                match (isa >= Isa::Avx512, isa >= Isa::Avx2, streams) {
+                    (true, _, 4) => return x86::sum_zmm::<4>(buf, passes),
+                    (true, _, 2) => return x86::sum_zmm::<2>(buf, passes),
+                    (true, _, _) => return x86::sum_zmm::<1>(buf, passes),
+                    (false, true, 4) => return x86::sum_ymm::<4>(buf, passes),
+                    (false, true, 2) => return x86::sum_ymm::<2>(buf, passes),
+                    (false, true, _) => return x86::sum_ymm::<1>(buf, passes),
+                    _ => {}
+                }
             }
         }
-        (0..passes).fold(0u64, |a, _| buf.iter().fold(a, |a, &w| a.wrapping_add(w)))
+        let _ = streams;
+        (0..passes).fold(0u64, |a, _| {
+            buf.iter().fold(a, |a, &w| a.wrapping_add(w))
+        })
+    }
+
+    /// Words covered by the vector loop for `S` streams of `block` words
+    /// per iteration each, and the length of one stream's part.
+    fn split<const S: usize>(len: usize, block: usize) -> (usize, usize) {
+        let part = len / S / block * block;
+        (part * S, part)
     }
 
     #[cfg(target_arch = "x86_64")]
     mod x86 {
+        use super::split;
         use core::arch::x86_64::*;
 
         #[target_feature(enable = "avx512f")]
-        pub unsafe fn sum_zmm(buf: &[u64], passes: usize) -> u64 {
-            let tail = buf.chunks_exact(64).remainder();
+        pub unsafe fn sum_zmm<const S: usize>(buf: &[u64], passes: usize) -> u64 {
+            let per = 8 / S; // vectors per stream per iteration
+            let (covered, part) = split::<S>(buf.len(), 8 * per);
+            let p = buf.as_ptr();
             let mut acc = [_mm512_setzero_si512(); 8];
             for _ in 0..passes {
-                for c in buf.chunks_exact(64) {
-                    for (k, a) in acc.iter_mut().enumerate() {
-                        let v = _mm512_loadu_si512(c.as_ptr().add(8 * k).cast());
-                        *a = _mm512_add_epi64(*a, v);
+                let mut j = 0;
+                while j < part {
+                    for s in 0..S {
+                        for k in 0..per {
+                            let v = _mm512_loadu_si512(p.add(s * part + j + 8 * k).cast());
+                            acc[s * per + k] = _mm512_add_epi64(acc[s * per + k], v);
+                        }
                     }
+                    j += 8 * per;
                 }
             }
             let mut total = _mm512_setzero_si512();
             for a in acc {
                 total = _mm512_add_epi64(total, a);
             }
-            tail.iter()
-                .fold(_mm512_reduce_add_epi64(total) as u64, |s, &w| {
-                    s.wrapping_add(w)
-                })
+            let tail = buf[covered..]
+                .iter()
+                .fold(0u64, |s, &w| s.wrapping_add(w))
+                .wrapping_mul(passes as u64);
+            (_mm512_reduce_add_epi64(total) as u64).wrapping_add(tail)
         }
 
         #[target_feature(enable = "avx2")]
-        pub unsafe fn sum_ymm(buf: &[u64], passes: usize) -> u64 {
-            let tail = buf.chunks_exact(32).remainder();
+        pub unsafe fn sum_ymm<const S: usize>(buf: &[u64], passes: usize) -> u64 {
+            let per = 8 / S;
+            let (covered, part) = split::<S>(buf.len(), 4 * per);
+            let p = buf.as_ptr();
             let mut acc = [_mm256_setzero_si256(); 8];
             for _ in 0..passes {
-                for c in buf.chunks_exact(32) {
-                    for (k, a) in acc.iter_mut().enumerate() {
-                        let v = _mm256_loadu_si256(c.as_ptr().add(4 * k).cast());
-                        *a = _mm256_add_epi64(*a, v);
+                let mut j = 0;
+                while j < part {
+                    for s in 0..S {
+                        for k in 0..per {
+                            let v = _mm256_loadu_si256(p.add(s * part + j + 4 * k).cast());
+                            acc[s * per + k] = _mm256_add_epi64(acc[s * per + k], v);
+                        }
                     }
+                    j += 4 * per;
                 }
             }
             let mut total = _mm256_setzero_si256();
@@ -415,10 +462,11 @@ mod read {
             }
             let mut lanes = [0u64; 4];
             _mm256_storeu_si256(lanes.as_mut_ptr().cast(), total);
-            lanes
+            let tail = buf[covered..]
                 .iter()
-                .chain(tail)
                 .fold(0u64, |s, &w| s.wrapping_add(w))
+                .wrapping_mul(passes as u64);
+            lanes.iter().fold(tail, |s, &w| s.wrapping_add(w))
         }
     }
 }
