@@ -56,32 +56,31 @@ fn dot_u8s8_scalar(x: &[u8], y: &[i8]) -> i32 {
     reference::dot_u8s8(x, y) as i32
 }
 
-/// The f32 table for `isa`, or `None` when the CPU lacks it.
-pub fn table_f32(isa: Isa) -> Option<&'static Kernels<f32>> {
-    if !isa.is_supported() {
-        return None;
-    }
-    #[cfg(target_arch = "x86_64")]
-    match isa {
-        Isa::Scalar => {}
-        Isa::Avx2 => return Some(&super::x86_64::avx2::f32::KERNELS),
-        Isa::Avx512 | Isa::Avx512Vnni => return Some(&super::x86_64::avx512::f32::KERNELS),
-    }
-    Some(&SCALAR_F32)
+/// The table of each rung for one element type, without checking that the
+/// CPU has it: callers pass a supported rung (the active one, or one checked
+/// by [`table`]).
+macro_rules! select {
+    ($name:ident, $t:ident, $scalar:ident) => {
+        #[inline]
+        pub(crate) fn $name(isa: Isa) -> &'static Kernels<$t> {
+            #[cfg(target_arch = "x86_64")]
+            match isa {
+                Isa::Scalar => {}
+                Isa::Avx2 => return &super::x86_64::avx2::$t::KERNELS,
+                Isa::Avx512 | Isa::Avx512Vnni => return &super::x86_64::avx512::$t::KERNELS,
+            }
+            let _ = isa;
+            &$scalar
+        }
+    };
 }
 
-/// The f64 table for `isa`, or `None` when the CPU lacks it.
-pub fn table_f64(isa: Isa) -> Option<&'static Kernels<f64>> {
-    if !isa.is_supported() {
-        return None;
-    }
-    #[cfg(target_arch = "x86_64")]
-    match isa {
-        Isa::Scalar => {}
-        Isa::Avx2 => return Some(&super::x86_64::avx2::f64::KERNELS),
-        Isa::Avx512 | Isa::Avx512Vnni => return Some(&super::x86_64::avx512::f64::KERNELS),
-    }
-    Some(&SCALAR_F64)
+select!(select_f32, f32, SCALAR_F32);
+select!(select_f64, f64, SCALAR_F64);
+
+/// The table of `T` for `isa`, or `None` when the CPU lacks it.
+pub fn table<T: super::Real>(isa: Isa) -> Option<&'static Kernels<T>> {
+    isa.is_supported().then(|| T::select(isa))
 }
 
 /// The u8 x s8 dot kernel for `isa`, or `None` when the CPU lacks it.

@@ -29,32 +29,44 @@ pub use strided::{Strided, StridedMut};
 /// cbindgen:ignore
 pub const DOT_U8S8_SAFE_N: usize = 65793;
 
+/// The table of the active rung (always one the CPU has).
+#[inline]
 fn active<T: Real>() -> &'static Kernels<T> {
-    T::kernels(active_isa()).expect("the active ISA is always supported")
+    T::select(active_isa())
 }
 
 /// Both views as contiguous slices when every element pair can be visited
 /// in memory order: both increments +1, or both -1.
+#[inline]
 fn paired_units<'a, T: Real>(x: &Strided<'a, T>, y: &Strided<'_, T>) -> Option<&'a [T]> {
     (x.inc() == y.inc()).then(|| x.unit()).flatten()
 }
 
+#[inline]
 fn same_len(a: usize, b: usize) -> Result<()> {
     if a != b {
-        return Err(Error::dimension(format!(
-            "vector lengths differ: {a} and {b}"
-        )));
+        return Err(length_error(a, b));
     }
     Ok(())
 }
 
+#[cold]
+fn length_error(a: usize, b: usize) -> Error {
+    Error::dimension(format!("vector lengths differ: {a} and {b}"))
+}
+
 /// Dot product `sum x[i] * y[i]`.
+#[inline]
 pub fn dot<'a, T: Real>(x: impl Into<Strided<'a, T>>, y: impl Into<Strided<'a, T>>) -> Result<T> {
     dot_on(active(), x.into(), y.into())
 }
 
+#[inline]
 pub(crate) fn dot_on<T: Real>(k: &Kernels<T>, x: Strided<T>, y: Strided<T>) -> Result<T> {
     same_len(x.len(), y.len())?;
+    if x.is_empty() {
+        return Ok(T::ZERO);
+    }
     match (paired_units(&x, &y), y.unit()) {
         // SAFETY: the table is only handed out for a supported ISA.
         (Some(xs), Some(ys)) => Ok(unsafe { (k.dot)(xs, ys) }),
@@ -113,11 +125,14 @@ pub(crate) fn asum_on<T: Real>(k: &Kernels<T>, x: Strided<T>) -> T {
     }
 }
 
-/// Euclidean norm, without overflow or underflow in intermediate results:
-/// squares are summed in f64 (f32 input needs no scaling), and f64 input
-/// whose largest magnitude lies outside `[2^-450, 2^450]` is scaled by an
-/// exact power of two first. NaN anywhere gives NaN; otherwise an infinite
-/// element gives +Inf.
+/// Euclidean norm, without overflow or underflow in intermediate results.
+///
+/// Squares are summed in f64 in one pass. For f32 input that sum can
+/// neither overflow nor lose precision to underflow, so one pass is the
+/// whole job. For f64 input, a sum that overflowed or fell below `2^-968`
+/// (where squares lose precision) is redone after scaling by an exact
+/// power of two chosen from the largest magnitude. NaN anywhere gives NaN;
+/// otherwise an infinite element gives +Inf.
 pub fn nrm2<'a, T: Real>(x: impl Into<Strided<'a, T>>) -> T {
     nrm2_on(active(), x.into())
 }
@@ -126,13 +141,22 @@ pub(crate) fn nrm2_on<T: Real>(k: &Kernels<T>, x: Strided<T>) -> T {
     const fn pow2(e: i64) -> f64 {
         f64::from_bits(((1023 + e) as u64) << 52)
     }
+    const TINY_SUM: f64 = pow2(-968); // 2^-1022 normal range plus 54 bits
     const SAFE_HI: f64 = pow2(450);
     const SAFE_LO: f64 = pow2(-450);
-    const UP: f64 = pow2(600);
-    const DOWN: f64 = pow2(-600);
     let unit = x.unit();
-    let (max, nan) = match unit {
+    let sumsq = |scale: f64| match unit {
         // SAFETY: the table is only handed out for a supported ISA.
+        Some(xs) => unsafe { (k.sumsq)(xs, scale) },
+        None => reference::sumsq(x, scale),
+    };
+    let sum = sumsq(1.0);
+    if sum.is_nan() || (sum.is_finite() && sum >= TINY_SUM) {
+        return T::from_f64(sum.sqrt());
+    }
+    // Overflowed, underflowing or zero: look at the largest magnitude.
+    let (max, nan) = match unit {
+        // SAFETY: as above.
         Some(xs) => unsafe { (k.amax)(xs) },
         None => reference::amax(x),
     };
@@ -143,19 +167,16 @@ pub(crate) fn nrm2_on<T: Real>(k: &Kernels<T>, x: Strided<T>) -> T {
     if max == 0.0 || max.is_infinite() {
         return T::from_f64(max);
     }
+    // Bring the largest magnitude near 1: its square and n of them stay in
+    // range, and squares too small to matter may underflow harmlessly.
     let scale = if max > SAFE_HI {
-        DOWN
+        pow2(-600)
     } else if max < SAFE_LO {
-        UP
+        pow2(600)
     } else {
         1.0
     };
-    let sum = match unit {
-        // SAFETY: as above.
-        Some(xs) => unsafe { (k.sumsq)(xs, scale) },
-        None => reference::sumsq(x, scale),
-    };
-    T::from_f64(sum.sqrt() / scale)
+    T::from_f64(sumsq(scale).sqrt() / scale)
 }
 
 /// Index of the first element of largest absolute value, or `None` for an

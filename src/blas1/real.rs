@@ -40,7 +40,12 @@ pub trait Real:
     fn from_f64(v: f64) -> Self;
     /// The kernel table for `isa`, or `None` when the CPU lacks it.
     #[doc(hidden)]
-    fn kernels(isa: Isa) -> Option<&'static Kernels<Self>>;
+    fn kernels(isa: Isa) -> Option<&'static Kernels<Self>> {
+        super::kernels::table(isa)
+    }
+    /// The kernel table for a rung the CPU is known to have.
+    #[doc(hidden)]
+    fn select(isa: Isa) -> &'static Kernels<Self>;
 }
 
 macro_rules! impl_real {
@@ -64,12 +69,13 @@ macro_rules! impl_real {
             fn from_f64(v: f64) -> Self {
                 v as $t
             }
-            fn kernels(isa: Isa) -> Option<&'static Kernels<Self>> {
+            #[inline]
+            fn select(isa: Isa) -> &'static Kernels<Self> {
                 super::kernels::$table(isa)
             }
         }
     };
 }
 
-impl_real!(f32, table_f32);
-impl_real!(f64, table_f64);
+impl_real!(f32, select_f32);
+impl_real!(f64, select_f64);

@@ -32,7 +32,7 @@ pub fn asum<T: Real>(x: Strided<T>) -> T {
     (0..x.len()).fold(T::ZERO, |acc, i| acc + x.get(i).abs())
 }
 
-/// Largest `|x[i]|` and whether any element is NaN.
+/// Largest `|x[i]|` (0 for empty) and whether any element is NaN.
 pub fn amax<T: Real>(x: Strided<T>) -> (T, bool) {
     (0..x.len()).fold((T::ZERO, false), |(m, nan), i| {
         let a = x.get(i).abs();

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 
 /// Number of slice elements a view of `n` elements with increment `inc`
 /// covers, or an error when the increment is zero or the span overflows.
+#[inline]
 pub fn span(n: usize, inc: isize) -> Result<usize> {
     if inc == 0 {
         return Err(Error::invalid("increment must not be zero"));
@@ -22,6 +23,7 @@ pub fn span(n: usize, inc: isize) -> Result<usize> {
         .ok_or_else(|| Error::invalid(format!("n = {n} times increment {inc} overflows")))
 }
 
+#[inline]
 fn check_len(len: usize, n: usize, inc: isize) -> Result<()> {
     let need = span(n, inc)?;
     if len < need {
@@ -53,6 +55,7 @@ pub struct Strided<'a, T> {
 
 impl<'a, T: Copy> Strided<'a, T> {
     /// A view of `n` elements of `data`, `inc` apart (BLAS semantics).
+    #[inline]
     pub fn new(data: &'a [T], n: usize, inc: isize) -> Result<Self> {
         check_len(data.len(), n, inc)?;
         Ok(Strided { data, n, inc })
@@ -105,6 +108,7 @@ pub struct StridedMut<'a, T> {
 
 impl<'a, T: Copy> StridedMut<'a, T> {
     /// A mutable view of `n` elements of `data`, `inc` apart (BLAS semantics).
+    #[inline]
     pub fn new(data: &'a mut [T], n: usize, inc: isize) -> Result<Self> {
         check_len(data.len(), n, inc)?;
         Ok(StridedMut { data, n, inc })

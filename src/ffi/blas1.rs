@@ -19,6 +19,14 @@ fn dot<T: Real>(
     res: *mut T,
 ) -> crate::Result<()> {
     let res = out("out", res)?;
+    if incx == 1 && incy == 1 {
+        // The common contiguous case skips building strided views: at small
+        // n the argument checks are a visible part of the call.
+        // SAFETY: the checks passed; the caller promises n readable elements.
+        let (xs, ys) = unsafe { (slice("x", x, n)?, slice("y", y, n)?) };
+        *res = blas1::dot(xs, ys)?;
+        return Ok(());
+    }
     // SAFETY: the checks passed; the caller promises the memory is readable.
     let (xv, _) = unsafe { strided("x", x, n, incx)? };
     let (yv, _) = unsafe { strided("y", y, n, incy)? };

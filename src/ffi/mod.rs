@@ -108,37 +108,58 @@ macro_rules! boundary {
 }
 pub(crate) use boundary;
 
+/// Why a C pointer/length pair was refused. Small and `Copy`, so the
+/// checks on the hot path return in registers; the message is built only
+/// on failure, by [`Fault::error`].
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Fault {
+    Null,
+    Misaligned(usize),
+    Overflow(usize),
+}
+
+impl Fault {
+    /// The error for argument `name`.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn error(self, name: &str) -> Error {
+        match self {
+            Fault::Null => Error::new(ErrorKind::NullPointer, format!("{name} is NULL")),
+            Fault::Misaligned(align) => {
+                Error::invalid(format!("{name} is not aligned to {align} bytes"))
+            }
+            Fault::Overflow(len) => Error::invalid(format!(
+                "{name} ({len} elements) overflows the address space"
+            )),
+        }
+    }
+}
+
 /// Checks that `ptr` can address `len` elements of `T`: not NULL when
 /// `len > 0`, aligned for `T`, and `len * size_of::<T>()` fits the address
 /// space. Returns the byte range covered.
-fn region<T>(name: &str, ptr: *const T, len: usize) -> Result<Range<usize>> {
+#[inline(always)]
+fn region<T>(ptr: *const T, len: usize) -> std::result::Result<Range<usize>, Fault> {
     let start = ptr as usize;
     if len == 0 {
         return Ok(start..start);
     }
     if ptr.is_null() {
-        return Err(Error::new(
-            ErrorKind::NullPointer,
-            format!("{name} is NULL"),
-        ));
+        return Err(Fault::Null);
     }
-    if !start.is_multiple_of(std::mem::align_of::<T>()) {
-        return Err(Error::invalid(format!(
-            "{name} is not aligned to {} bytes",
-            std::mem::align_of::<T>()
-        )));
+    let align = std::mem::align_of::<T>();
+    if !start.is_multiple_of(align) {
+        return Err(Fault::Misaligned(align));
     }
-    let end = len
-        .checked_mul(std::mem::size_of::<T>())
+    len.checked_mul(std::mem::size_of::<T>())
         .filter(|&bytes| bytes <= isize::MAX as usize)
         .and_then(|bytes| start.checked_add(bytes))
-        .ok_or_else(|| {
-            Error::invalid(format!("{name}: {len} elements overflow the address space"))
-        })?;
-    Ok(start..end)
+        .map(|end| start..end)
+        .ok_or(Fault::Overflow(len))
 }
 
 /// Fails when two byte ranges share a byte.
+#[inline]
 pub(crate) fn disjoint(a: (&str, &Range<usize>), b: (&str, &Range<usize>)) -> Result<()> {
     let ((na, ra), (nb, rb)) = (a, b);
     if ra.start < rb.end && rb.start < ra.end {
@@ -152,6 +173,7 @@ pub(crate) fn disjoint(a: (&str, &Range<usize>), b: (&str, &Range<usize>)) -> Re
 /// # Safety
 /// When the checks pass, `ptr` must really point to the covered elements,
 /// valid for reads for the returned lifetime.
+#[inline]
 pub(crate) unsafe fn strided<'a, T: Copy>(
     name: &str,
     ptr: *const T,
@@ -159,7 +181,7 @@ pub(crate) unsafe fn strided<'a, T: Copy>(
     inc: isize,
 ) -> Result<(crate::blas1::Strided<'a, T>, Range<usize>)> {
     let span = crate::blas1::strided::span(n, inc).map_err(|e| prefix(name, e))?;
-    let range = region(name, ptr, span)?;
+    let range = region(ptr, span).map_err(|f| f.error(name))?;
     let data = if span == 0 {
         &[]
     } else {
@@ -174,6 +196,7 @@ pub(crate) unsafe fn strided<'a, T: Copy>(
 /// # Safety
 /// `ptr` must point to the covered elements, valid for writes and not
 /// aliased for the returned lifetime.
+#[inline]
 pub(crate) unsafe fn strided_mut<'a, T: Copy>(
     ptr: *mut T,
     n: usize,
@@ -190,6 +213,7 @@ pub(crate) unsafe fn strided_mut<'a, T: Copy>(
 
 /// Checks a strided C vector without building a view: its span in elements
 /// and its byte range.
+#[inline]
 pub(crate) fn strided_range<T>(
     name: &str,
     ptr: *const T,
@@ -197,15 +221,16 @@ pub(crate) fn strided_range<T>(
     inc: isize,
 ) -> Result<(usize, Range<usize>)> {
     let span = crate::blas1::strided::span(n, inc).map_err(|e| prefix(name, e))?;
-    Ok((span, region(name, ptr, span)?))
+    Ok((span, region(ptr, span).map_err(|f| f.error(name))?))
 }
 
 /// A C array of `len` elements as a slice.
 ///
 /// # Safety
 /// When the checks pass, `ptr` must point to `len` readable elements.
+#[inline]
 pub(crate) unsafe fn slice<'a, T>(name: &str, ptr: *const T, len: usize) -> Result<&'a [T]> {
-    region(name, ptr, len)?;
+    region(ptr, len).map_err(|f| f.error(name))?;
     Ok(if len == 0 {
         &[]
     } else {
@@ -215,8 +240,9 @@ pub(crate) unsafe fn slice<'a, T>(name: &str, ptr: *const T, len: usize) -> Resu
 
 /// Checks an output pointer before any work is done, so outputs are only
 /// written on success.
+#[inline]
 pub(crate) fn out<'a, T>(name: &str, ptr: *mut T) -> Result<&'a mut T> {
-    region(name, ptr.cast_const(), 1)?;
+    region(ptr.cast_const(), 1).map_err(|f| f.error(name))?;
     // SAFETY: non-null and aligned; the caller promises it is writable.
     Ok(unsafe { &mut *ptr })
 }

@@ -76,12 +76,11 @@ impl SimdReal for F32x8 {
         _mm256_andnot_ps(_mm256_set1_ps(-0.0), a)
     }
     #[inline(always)]
-    unsafe fn max(a: __m256, b: __m256) -> __m256 {
-        _mm256_max_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn nan_bits(a: __m256) -> u32 {
-        _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_UNORD_Q>(a, a)) as u32
+    unsafe fn max_bits(a: __m256, b: __m256) -> __m256 {
+        _mm256_castsi256_ps(_mm256_max_epu32(
+            _mm256_castps_si256(a),
+            _mm256_castps_si256(b),
+        ))
     }
     #[inline(always)]
     unsafe fn eq_bits(a: __m256, b: __m256) -> u32 {
@@ -94,10 +93,9 @@ impl SimdReal for F32x8 {
         _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
     }
     #[inline(always)]
-    unsafe fn hmax(a: __m256) -> f32 {
-        let s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a));
-        let s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-        _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)))
+    unsafe fn hmax_bits(a: __m256) -> f32 {
+        let lanes: [u32; 8] = std::mem::transmute(a);
+        f32::from_bits(lanes.into_iter().max().unwrap_or(0))
     }
     #[inline(always)]
     unsafe fn wzero() -> __m256d {
@@ -173,12 +171,11 @@ impl SimdReal for F64x4 {
         _mm256_andnot_pd(_mm256_set1_pd(-0.0), a)
     }
     #[inline(always)]
-    unsafe fn max(a: __m256d, b: __m256d) -> __m256d {
-        _mm256_max_pd(a, b)
-    }
-    #[inline(always)]
-    unsafe fn nan_bits(a: __m256d) -> u32 {
-        _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_UNORD_Q>(a, a)) as u32
+    unsafe fn max_bits(a: __m256d, b: __m256d) -> __m256d {
+        // No unsigned 64-bit max before AVX-512; the sign bits are clear,
+        // so a signed compare orders the lanes the same way.
+        let (ai, bi) = (_mm256_castpd_si256(a), _mm256_castpd_si256(b));
+        _mm256_blendv_pd(b, a, _mm256_castsi256_pd(_mm256_cmpgt_epi64(ai, bi)))
     }
     #[inline(always)]
     unsafe fn eq_bits(a: __m256d, b: __m256d) -> u32 {
@@ -189,9 +186,9 @@ impl SimdReal for F64x4 {
         hsum_pd(a)
     }
     #[inline(always)]
-    unsafe fn hmax(a: __m256d) -> f64 {
-        let s = _mm_max_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
-        _mm_cvtsd_f64(_mm_max_sd(s, _mm_unpackhi_pd(s, s)))
+    unsafe fn hmax_bits(a: __m256d) -> f64 {
+        let lanes: [u64; 4] = std::mem::transmute(a);
+        f64::from_bits(lanes.into_iter().max().unwrap_or(0))
     }
     #[inline(always)]
     unsafe fn wzero() -> __m256d {

@@ -56,12 +56,11 @@ impl SimdReal for F32x16 {
         _mm512_abs_ps(a)
     }
     #[inline(always)]
-    unsafe fn max(a: __m512, b: __m512) -> __m512 {
-        _mm512_max_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn nan_bits(a: __m512) -> u32 {
-        u32::from(_mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, a))
+    unsafe fn max_bits(a: __m512, b: __m512) -> __m512 {
+        _mm512_castsi512_ps(_mm512_max_epu32(
+            _mm512_castps_si512(a),
+            _mm512_castps_si512(b),
+        ))
     }
     #[inline(always)]
     unsafe fn eq_bits(a: __m512, b: __m512) -> u32 {
@@ -72,8 +71,8 @@ impl SimdReal for F32x16 {
         _mm512_reduce_add_ps(a)
     }
     #[inline(always)]
-    unsafe fn hmax(a: __m512) -> f32 {
-        _mm512_reduce_max_ps(a)
+    unsafe fn hmax_bits(a: __m512) -> f32 {
+        f32::from_bits(_mm512_reduce_max_epu32(_mm512_castps_si512(a)) as _)
     }
     #[inline(always)]
     unsafe fn wzero() -> __m512d {
@@ -149,12 +148,11 @@ impl SimdReal for F64x8 {
         _mm512_abs_pd(a)
     }
     #[inline(always)]
-    unsafe fn max(a: __m512d, b: __m512d) -> __m512d {
-        _mm512_max_pd(a, b)
-    }
-    #[inline(always)]
-    unsafe fn nan_bits(a: __m512d) -> u32 {
-        u32::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, a))
+    unsafe fn max_bits(a: __m512d, b: __m512d) -> __m512d {
+        _mm512_castsi512_pd(_mm512_max_epu64(
+            _mm512_castpd_si512(a),
+            _mm512_castpd_si512(b),
+        ))
     }
     #[inline(always)]
     unsafe fn eq_bits(a: __m512d, b: __m512d) -> u32 {
@@ -165,8 +163,8 @@ impl SimdReal for F64x8 {
         _mm512_reduce_add_pd(a)
     }
     #[inline(always)]
-    unsafe fn hmax(a: __m512d) -> f64 {
-        _mm512_reduce_max_pd(a)
+    unsafe fn hmax_bits(a: __m512d) -> f64 {
+        f64::from_bits(_mm512_reduce_max_epu64(_mm512_castpd_si512(a)) as _)
     }
     #[inline(always)]
     unsafe fn wzero() -> __m512d {

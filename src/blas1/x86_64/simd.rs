@@ -33,14 +33,15 @@ pub(crate) trait SimdReal {
     unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn abs(a: Self::V) -> Self::V;
-    /// Lane-wise maximum (NaN handling unspecified: callers track NaN apart).
-    unsafe fn max(a: Self::V, b: Self::V) -> Self::V;
-    /// Bit `i` set when lane `i` is NaN.
-    unsafe fn nan_bits(a: Self::V) -> u32;
+    /// Lane-wise maximum of non-negative values compared as unsigned
+    /// integers: the float maximum, except that NaN ranks above +Inf, so a
+    /// NaN is sticky without a separate test.
+    unsafe fn max_bits(a: Self::V, b: Self::V) -> Self::V;
     /// Bit `i` set when lane `i` of `a` equals lane `i` of `b`.
     unsafe fn eq_bits(a: Self::V, b: Self::V) -> u32;
     unsafe fn hsum(a: Self::V) -> Self::T;
-    unsafe fn hmax(a: Self::V) -> Self::T;
+    /// Horizontal [`SimdReal::max_bits`].
+    unsafe fn hmax_bits(a: Self::V) -> Self::T;
     unsafe fn wzero() -> Self::W;
     unsafe fn wsplat(v: f64) -> Self::W;
     unsafe fn wadd(a: Self::W, b: Self::W) -> Self::W;
@@ -82,31 +83,62 @@ pub(crate) unsafe fn dot<S: SimdReal>(x: &[S::T], y: &[S::T]) -> S::T {
     let n = x.len().min(y.len());
     let (xp, yp) = (x.as_ptr(), y.as_ptr());
     let l = S::LANES;
-    let mut acc = [S::zero(); ACC];
-    let mut i = 0;
-    while i + ACC * l <= n {
-        for (j, a) in acc.iter_mut().enumerate() {
-            let o = i + j * l;
-            *a = S::fmadd(S::load(xp.add(o)), S::load(yp.add(o)), *a);
-        }
-        i += ACC * l;
+    if n < 8 * l {
+        return dot_short::<S>(n, xp, yp);
     }
-    // At most ACC - 1 full vectors remain; a fixed index keeps every
-    // accumulator in a register.
-    for a in acc.iter_mut() {
+    // Four chains cover the FMA latency at one load pair per cycle; more
+    // would only lengthen the final reduction, which short calls pay for.
+    let mut acc = [S::zero(); 4];
+    let mut i = 0;
+    while i + 8 * l <= n {
+        for j in 0..8 {
+            let o = i + j * l;
+            acc[j % 4] = S::fmadd(S::load(xp.add(o)), S::load(yp.add(o)), acc[j % 4]);
+        }
+        i += 8 * l;
+    }
+    // At most seven full vectors remain; fixed indices keep the
+    // accumulators in registers.
+    for j in 0..7 {
         if i + l <= n {
-            *a = S::fmadd(S::load(xp.add(i)), S::load(yp.add(i)), *a);
+            acc[j % 4] = S::fmadd(S::load(xp.add(i)), S::load(yp.add(i)), acc[j % 4]);
             i += l;
         }
     }
     if i < n {
-        acc[ACC - 1] = S::fmadd(
+        acc[3] = S::fmadd(
             S::load_tail(xp.add(i), n - i),
             S::load_tail(yp.add(i), n - i),
-            acc[ACC - 1],
+            acc[3],
         );
     }
-    S::hsum(tree_sum::<S>(acc))
+    S::hsum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])))
+}
+
+/// Dot of fewer than eight vectors: two chains, so the final reduction
+/// (which dominates the latency of short calls) is one add, not seven.
+#[inline(always)]
+unsafe fn dot_short<S: SimdReal>(n: usize, xp: *const S::T, yp: *const S::T) -> S::T {
+    let l = S::LANES;
+    let (mut a0, mut a1) = (S::zero(), S::zero());
+    let mut i = 0;
+    while i + 2 * l <= n {
+        a0 = S::fmadd(S::load(xp.add(i)), S::load(yp.add(i)), a0);
+        a1 = S::fmadd(S::load(xp.add(i + l)), S::load(yp.add(i + l)), a1);
+        i += 2 * l;
+    }
+    if i + l <= n {
+        a0 = S::fmadd(S::load(xp.add(i)), S::load(yp.add(i)), a0);
+        i += l;
+    }
+    if i < n {
+        a1 = S::fmadd(
+            S::load_tail(xp.add(i), n - i),
+            S::load_tail(yp.add(i), n - i),
+            a1,
+        );
+    }
+    S::hsum(S::add(a0, a1))
 }
 
 #[inline(always)]
@@ -202,35 +234,29 @@ pub(crate) unsafe fn amax<S: SimdReal>(x: &[S::T]) -> (S::T, bool) {
     let xp = x.as_ptr();
     let l = S::LANES;
     let mut acc = [S::zero(); 4];
-    let mut nan = 0u32;
     let mut i = head_len::<S>(xp, n);
     if i > 0 {
-        let v = S::load_tail(xp, i);
-        nan |= S::nan_bits(v);
-        acc[2] = S::abs(v);
+        acc[2] = S::abs(S::load_tail(xp, i));
     }
     while i + 4 * l <= n {
         for (j, a) in acc.iter_mut().enumerate() {
-            let v = S::load(xp.add(i + j * l));
-            nan |= S::nan_bits(v);
-            *a = S::max(*a, S::abs(v));
+            *a = S::max_bits(*a, S::abs(S::load(xp.add(i + j * l))));
         }
         i += 4 * l;
     }
-    while i + l <= n {
-        let v = S::load(xp.add(i));
-        nan |= S::nan_bits(v);
-        acc[0] = S::max(acc[0], S::abs(v));
-        i += l;
+    for a in acc.iter_mut().take(3) {
+        if i + l <= n {
+            *a = S::max_bits(*a, S::abs(S::load(xp.add(i))));
+            i += l;
+        }
     }
     if i < n {
-        // Zero-filled lanes cannot raise the maximum of absolute values.
-        let v = S::load_tail(xp.add(i), n - i);
-        nan |= S::nan_bits(v);
-        acc[1] = S::max(acc[1], S::abs(v));
+        // Zero-filled lanes cannot raise a maximum of magnitudes.
+        acc[3] = S::max_bits(acc[3], S::abs(S::load_tail(xp.add(i), n - i)));
     }
-    let m = S::max(S::max(acc[0], acc[1]), S::max(acc[2], acc[3]));
-    (S::hmax(m), nan != 0)
+    let m = S::max_bits(S::max_bits(acc[0], acc[1]), S::max_bits(acc[2], acc[3]));
+    let m = S::hmax_bits(m);
+    (m, m.is_nan())
 }
 
 #[inline(always)]
