@@ -81,7 +81,7 @@ fn head_len<S: SimdReal>(p: *const S::T, n: usize) -> usize {
 #[inline(always)]
 pub(crate) unsafe fn dot<S: SimdReal>(x: &[S::T], y: &[S::T]) -> S::T {
     let n = x.len().min(y.len());
-    let (xp, yp) = (x.as_ptr(), y.as_ptr());
+    let (mut xp, mut yp) = (x.as_ptr(), y.as_ptr());
     let l = S::LANES;
     if n < 8 * l {
         return dot_short::<S>(n, xp, yp);
@@ -89,28 +89,25 @@ pub(crate) unsafe fn dot<S: SimdReal>(x: &[S::T], y: &[S::T]) -> S::T {
     // Four chains cover the FMA latency at one load pair per cycle; more
     // would only lengthen the final reduction, which short calls pay for.
     let mut acc = [S::zero(); 4];
-    let mut i = 0;
-    while i + 8 * l <= n {
-        for j in 0..8 {
-            let o = i + j * l;
-            acc[j % 4] = S::fmadd(S::load(xp.add(o)), S::load(yp.add(o)), acc[j % 4]);
+    let end = xp.add(n - n % (4 * l));
+    while xp < end {
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = S::fmadd(S::load(xp.add(j * l)), S::load(yp.add(j * l)), *a);
         }
-        i += 8 * l;
+        xp = xp.add(4 * l);
+        yp = yp.add(4 * l);
     }
-    // At most seven full vectors remain; fixed indices keep the
-    // accumulators in registers.
-    for j in 0..7 {
-        if i + l <= n {
-            acc[j % 4] = S::fmadd(S::load(xp.add(i)), S::load(yp.add(i)), acc[j % 4]);
-            i += l;
+    let mut rem = n % (4 * l);
+    for a in acc.iter_mut().take(3) {
+        if rem >= l {
+            *a = S::fmadd(S::load(xp), S::load(yp), *a);
+            xp = xp.add(l);
+            yp = yp.add(l);
+            rem -= l;
         }
     }
-    if i < n {
-        acc[3] = S::fmadd(
-            S::load_tail(xp.add(i), n - i),
-            S::load_tail(yp.add(i), n - i),
-            acc[3],
-        );
+    if rem > 0 {
+        acc[3] = S::fmadd(S::load_tail(xp, rem), S::load_tail(yp, rem), acc[3]);
     }
     S::hsum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])))
 }
