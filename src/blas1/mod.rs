@@ -61,6 +61,18 @@ pub fn dot<'a, T: Real>(x: impl Into<Strided<'a, T>>, y: impl Into<Strided<'a, T
     dot_on(active(), x.into(), y.into())
 }
 
+/// Dot product of two contiguous slices: [`dot`] without the strided view
+/// plumbing, for callers (the C ABI) whose short calls feel every branch.
+#[inline]
+pub fn dot_contiguous<T: Real>(x: &[T], y: &[T]) -> Result<T> {
+    same_len(x.len(), y.len())?;
+    if x.is_empty() {
+        return Ok(T::ZERO);
+    }
+    // SAFETY: the active table is always one the CPU supports.
+    Ok(unsafe { (active::<T>().dot)(x, y) })
+}
+
 #[inline]
 pub(crate) fn dot_on<T: Real>(k: &Kernels<T>, x: Strided<T>, y: Strided<T>) -> Result<T> {
     same_len(x.len(), y.len())?;

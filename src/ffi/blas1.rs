@@ -24,7 +24,7 @@ fn dot<T: Real>(
         // n the argument checks are a visible part of the call.
         // SAFETY: the checks passed; the caller promises n readable elements.
         let (xs, ys) = unsafe { (slice("x", x, n)?, slice("y", y, n)?) };
-        *res = blas1::dot(xs, ys)?;
+        *res = blas1::dot_contiguous(xs, ys)?;
         return Ok(());
     }
     // SAFETY: the checks passed; the caller promises the memory is readable.

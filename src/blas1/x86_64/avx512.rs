@@ -99,6 +99,15 @@ impl SimdReal for F32x16 {
             _mm512_fmadd_pd(hi, hi, acc[1]),
         ]
     }
+
+    /// Hand-scheduled so each FMA takes its `y` operand from a base
+    /// register plus displacement: an indexed address would unlaminate the
+    /// micro-fused load+FMA on Intel cores and make the loop rename-bound
+    /// (about 7 uops per cycle against 6) instead of load-bound.
+    #[inline(always)]
+    unsafe fn dot_blocks(acc: &mut [__m512; 4], xp: *const f32, yp: *const f32, blocks: usize) {
+        dot_blocks_ps(acc, xp, yp, blocks)
+    }
 }
 
 impl SimdReal for F64x8 {
@@ -187,6 +196,15 @@ impl SimdReal for F64x8 {
         let v = _mm512_mul_pd(v, s);
         [_mm512_fmadd_pd(v, v, acc[0]), acc[1]]
     }
+
+    /// Hand-scheduled so each FMA takes its `y` operand from a base
+    /// register plus displacement: an indexed address would unlaminate the
+    /// micro-fused load+FMA on Intel cores and make the loop rename-bound
+    /// (about 7 uops per cycle against 6) instead of load-bound.
+    #[inline(always)]
+    unsafe fn dot_blocks(acc: &mut [__m512d; 4], xp: *const f64, yp: *const f64, blocks: usize) {
+        dot_blocks_pd(acc, xp, yp, blocks)
+    }
 }
 
 /// Level-1 f32 kernels on AVX-512.
@@ -246,4 +264,78 @@ pub unsafe fn dot_u8s8(x: &[u8], y: &[i8]) -> i32 {
         _mm512_add_epi32(acc[2], acc[3]),
     );
     _mm512_reduce_add_epi32(s)
+}
+
+/// The four-chain dot loop for f32 on AVX-512 (see `SimdReal::dot_blocks`).
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn dot_blocks_ps(acc: &mut [__m512; 4], xp: *const f32, yp: *const f32, blocks: usize) {
+    if blocks == 0 {
+        return;
+    }
+    let end = xp.add(blocks * 4 * 64 / std::mem::size_of::<f32>());
+    core::arch::asm!(
+        "2:",
+        "vmovups {t0}, [{x}]",
+        "vmovups {t1}, [{x} + 64]",
+        "vmovups {t2}, [{x} + 128]",
+        "vmovups {t3}, [{x} + 192]",
+        "vfmadd231ps {a0}, {t0}, [{y}]",
+        "vfmadd231ps {a1}, {t1}, [{y} + 64]",
+        "vfmadd231ps {a2}, {t2}, [{y} + 128]",
+        "vfmadd231ps {a3}, {t3}, [{y} + 192]",
+        "add {x}, 256",
+        "add {y}, 256",
+        "cmp {x}, {end}",
+        "jb 2b",
+        x = inout(reg) xp => _,
+        y = inout(reg) yp => _,
+        end = in(reg) end,
+        a0 = inout(zmm_reg) acc[0],
+        a1 = inout(zmm_reg) acc[1],
+        a2 = inout(zmm_reg) acc[2],
+        a3 = inout(zmm_reg) acc[3],
+        t0 = out(zmm_reg) _,
+        t1 = out(zmm_reg) _,
+        t2 = out(zmm_reg) _,
+        t3 = out(zmm_reg) _,
+        options(nostack, readonly, pure)
+    );
+}
+
+/// The four-chain dot loop for f64 on AVX-512 (see `SimdReal::dot_blocks`).
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn dot_blocks_pd(acc: &mut [__m512d; 4], xp: *const f64, yp: *const f64, blocks: usize) {
+    if blocks == 0 {
+        return;
+    }
+    let end = xp.add(blocks * 4 * 64 / std::mem::size_of::<f64>());
+    core::arch::asm!(
+        "2:",
+        "vmovups {t0}, [{x}]",
+        "vmovups {t1}, [{x} + 64]",
+        "vmovups {t2}, [{x} + 128]",
+        "vmovups {t3}, [{x} + 192]",
+        "vfmadd231pd {a0}, {t0}, [{y}]",
+        "vfmadd231pd {a1}, {t1}, [{y} + 64]",
+        "vfmadd231pd {a2}, {t2}, [{y} + 128]",
+        "vfmadd231pd {a3}, {t3}, [{y} + 192]",
+        "add {x}, 256",
+        "add {y}, 256",
+        "cmp {x}, {end}",
+        "jb 2b",
+        x = inout(reg) xp => _,
+        y = inout(reg) yp => _,
+        end = in(reg) end,
+        a0 = inout(zmm_reg) acc[0],
+        a1 = inout(zmm_reg) acc[1],
+        a2 = inout(zmm_reg) acc[2],
+        a3 = inout(zmm_reg) acc[3],
+        t0 = out(zmm_reg) _,
+        t1 = out(zmm_reg) _,
+        t2 = out(zmm_reg) _,
+        t3 = out(zmm_reg) _,
+        options(nostack, readonly, pure)
+    );
 }

@@ -48,6 +48,24 @@ pub(crate) trait SimdReal {
     unsafe fn whsum(a: Self::W) -> f64;
     /// Adds the squares of `v * scale`, widened to f64, into `acc`.
     unsafe fn sq_acc(acc: [Self::W; 2], v: Self::V, scale: Self::W) -> [Self::W; 2];
+
+    /// The dot's main loop: `acc[j] += x[4i + j] * y[4i + j]` (vectors)
+    /// for the `blocks` blocks of four vectors at `xp` and `yp`.
+    #[inline(always)]
+    unsafe fn dot_blocks(
+        acc: &mut [Self::V; 4],
+        xp: *const Self::T,
+        yp: *const Self::T,
+        blocks: usize,
+    ) {
+        let l = Self::LANES;
+        for b in 0..blocks {
+            let (xb, yb) = (xp.add(4 * l * b), yp.add(4 * l * b));
+            for (j, a) in acc.iter_mut().enumerate() {
+                *a = Self::fmadd(Self::load(xb.add(j * l)), Self::load(yb.add(j * l)), *a);
+            }
+        }
+    }
 }
 
 /// Independent accumulators for reductions: FMA latency (4 cycles) times
@@ -89,14 +107,10 @@ pub(crate) unsafe fn dot<S: SimdReal>(x: &[S::T], y: &[S::T]) -> S::T {
     // Four chains cover the FMA latency at one load pair per cycle; more
     // would only lengthen the final reduction, which short calls pay for.
     let mut acc = [S::zero(); 4];
-    let end = xp.add(n - n % (4 * l));
-    while xp < end {
-        for (j, a) in acc.iter_mut().enumerate() {
-            *a = S::fmadd(S::load(xp.add(j * l)), S::load(yp.add(j * l)), *a);
-        }
-        xp = xp.add(4 * l);
-        yp = yp.add(4 * l);
-    }
+    let blocks = n / (4 * l);
+    S::dot_blocks(&mut acc, xp, yp, blocks);
+    xp = xp.add(blocks * 4 * l);
+    yp = yp.add(blocks * 4 * l);
     let mut rem = n % (4 * l);
     for a in acc.iter_mut().take(3) {
         if rem >= l {
