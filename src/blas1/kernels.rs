@@ -83,17 +83,21 @@ pub fn table<T: super::Real>(isa: Isa) -> Option<&'static Kernels<T>> {
     isa.is_supported().then(|| T::select(isa))
 }
 
-/// The u8 x s8 dot kernel for `isa`, or `None` when the CPU lacks it.
-pub fn dot_u8s8_kernel(isa: Isa) -> Option<DotU8s8> {
-    if !isa.is_supported() {
-        return None;
-    }
+/// The u8 x s8 dot kernel of a rung the CPU is known to have.
+#[inline]
+pub(crate) fn select_dot_u8s8(isa: Isa) -> DotU8s8 {
     #[cfg(target_arch = "x86_64")]
     match isa {
         Isa::Scalar => {}
-        Isa::Avx2 => return Some(super::x86_64::avx2::dot_u8s8),
-        Isa::Avx512 => return Some(super::x86_64::avx512::dot_u8s8),
-        Isa::Avx512Vnni => return Some(super::x86_64::vnni::dot_u8s8),
+        Isa::Avx2 => return super::x86_64::avx2::dot_u8s8,
+        Isa::Avx512 => return super::x86_64::avx512::dot_u8s8,
+        Isa::Avx512Vnni => return super::x86_64::vnni::dot_u8s8,
     }
-    Some(dot_u8s8_scalar)
+    let _ = isa;
+    dot_u8s8_scalar
+}
+
+/// The u8 x s8 dot kernel for `isa`, or `None` when the CPU lacks it.
+pub fn dot_u8s8_kernel(isa: Isa) -> Option<DotU8s8> {
+    isa.is_supported().then(|| select_dot_u8s8(isa))
 }

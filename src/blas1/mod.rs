@@ -221,11 +221,12 @@ pub(crate) fn iamax_on<T: Real>(k: &Kernels<T>, x: Strided<T>) -> Option<usize> 
 /// VNNI). Never overflows for `n <= DOT_U8S8_SAFE_N`; for longer inputs the
 /// sum is exact in 64 bits and an error is returned only if it does not
 /// fit in int32.
+#[inline]
 pub fn dot_u8s8(x: &[u8], y: &[i8]) -> Result<i32> {
-    let kernel = kernels::dot_u8s8_kernel(active_isa()).expect("active ISA is supported");
-    dot_u8s8_on(kernel, x, y)
+    dot_u8s8_on(kernels::select_dot_u8s8(active_isa()), x, y)
 }
 
+#[inline]
 pub(crate) fn dot_u8s8_on(kernel: kernels::DotU8s8, x: &[u8], y: &[i8]) -> Result<i32> {
     same_len(x.len(), y.len())?;
     if x.len() <= U8S8_CHUNK {
