@@ -266,76 +266,48 @@ pub unsafe fn dot_u8s8(x: &[u8], y: &[i8]) -> i32 {
     _mm512_reduce_add_epi32(s)
 }
 
-/// The four-chain dot loop for f32 on AVX-512 (see `SimdReal::dot_blocks`).
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn dot_blocks_ps(acc: &mut [__m512; 4], xp: *const f32, yp: *const f32, blocks: usize) {
-    if blocks == 0 {
-        return;
-    }
-    let end = xp.add(blocks * 4 * 64 / std::mem::size_of::<f32>());
-    core::arch::asm!(
-        "2:",
-        "vmovups {t0}, [{x}]",
-        "vmovups {t1}, [{x} + 64]",
-        "vmovups {t2}, [{x} + 128]",
-        "vmovups {t3}, [{x} + 192]",
-        "vfmadd231ps {a0}, {t0}, [{y}]",
-        "vfmadd231ps {a1}, {t1}, [{y} + 64]",
-        "vfmadd231ps {a2}, {t2}, [{y} + 128]",
-        "vfmadd231ps {a3}, {t3}, [{y} + 192]",
-        "add {x}, 256",
-        "add {y}, 256",
-        "cmp {x}, {end}",
-        "jb 2b",
-        x = inout(reg) xp => _,
-        y = inout(reg) yp => _,
-        end = in(reg) end,
-        a0 = inout(zmm_reg) acc[0],
-        a1 = inout(zmm_reg) acc[1],
-        a2 = inout(zmm_reg) acc[2],
-        a3 = inout(zmm_reg) acc[3],
-        t0 = out(zmm_reg) _,
-        t1 = out(zmm_reg) _,
-        t2 = out(zmm_reg) _,
-        t3 = out(zmm_reg) _,
-        options(nostack, readonly, pure)
-    );
+/// Defines the four-chain dot loop of one element type (see
+/// `SimdReal::dot_blocks`): 256 bytes of `x` and `y` per iteration, `y`
+/// addressed as base + displacement so each load+FMA stays micro-fused.
+macro_rules! dot_blocks_asm {
+    ($name:ident, $v:ty, $t:ty, $fma:literal) => {
+        #[target_feature(enable = "avx512f")]
+        #[inline]
+        unsafe fn $name(acc: &mut [$v; 4], xp: *const $t, yp: *const $t, blocks: usize) {
+            if blocks == 0 {
+                return;
+            }
+            let end = xp.byte_add(blocks * 256);
+            core::arch::asm!(
+                "2:",
+                "vmovups {t0}, [{x}]",
+                "vmovups {t1}, [{x} + 64]",
+                "vmovups {t2}, [{x} + 128]",
+                "vmovups {t3}, [{x} + 192]",
+                concat!($fma, " {a0}, {t0}, [{y}]"),
+                concat!($fma, " {a1}, {t1}, [{y} + 64]"),
+                concat!($fma, " {a2}, {t2}, [{y} + 128]"),
+                concat!($fma, " {a3}, {t3}, [{y} + 192]"),
+                "add {x}, 256",
+                "add {y}, 256",
+                "cmp {x}, {end}",
+                "jb 2b",
+                x = inout(reg) xp => _,
+                y = inout(reg) yp => _,
+                end = in(reg) end,
+                a0 = inout(zmm_reg) acc[0],
+                a1 = inout(zmm_reg) acc[1],
+                a2 = inout(zmm_reg) acc[2],
+                a3 = inout(zmm_reg) acc[3],
+                t0 = out(zmm_reg) _,
+                t1 = out(zmm_reg) _,
+                t2 = out(zmm_reg) _,
+                t3 = out(zmm_reg) _,
+                options(nostack, readonly, pure)
+            );
+        }
+    };
 }
 
-/// The four-chain dot loop for f64 on AVX-512 (see `SimdReal::dot_blocks`).
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn dot_blocks_pd(acc: &mut [__m512d; 4], xp: *const f64, yp: *const f64, blocks: usize) {
-    if blocks == 0 {
-        return;
-    }
-    let end = xp.add(blocks * 4 * 64 / std::mem::size_of::<f64>());
-    core::arch::asm!(
-        "2:",
-        "vmovups {t0}, [{x}]",
-        "vmovups {t1}, [{x} + 64]",
-        "vmovups {t2}, [{x} + 128]",
-        "vmovups {t3}, [{x} + 192]",
-        "vfmadd231pd {a0}, {t0}, [{y}]",
-        "vfmadd231pd {a1}, {t1}, [{y} + 64]",
-        "vfmadd231pd {a2}, {t2}, [{y} + 128]",
-        "vfmadd231pd {a3}, {t3}, [{y} + 192]",
-        "add {x}, 256",
-        "add {y}, 256",
-        "cmp {x}, {end}",
-        "jb 2b",
-        x = inout(reg) xp => _,
-        y = inout(reg) yp => _,
-        end = in(reg) end,
-        a0 = inout(zmm_reg) acc[0],
-        a1 = inout(zmm_reg) acc[1],
-        a2 = inout(zmm_reg) acc[2],
-        a3 = inout(zmm_reg) acc[3],
-        t0 = out(zmm_reg) _,
-        t1 = out(zmm_reg) _,
-        t2 = out(zmm_reg) _,
-        t3 = out(zmm_reg) _,
-        options(nostack, readonly, pure)
-    );
-}
+dot_blocks_asm!(dot_blocks_ps, __m512, f32, "vfmadd231ps");
+dot_blocks_asm!(dot_blocks_pd, __m512d, f64, "vfmadd231pd");

@@ -17,13 +17,8 @@ pub unsafe fn dot_u8s8(x: &[u8], y: &[i8]) -> i32 {
     // Peel up to 63 bytes so the main loop's x loads never split a cache
     // line (integer sums are exact, so unlike the float kernels this
     // changes nothing in the result).
-    let mut i = ((64 - xp as usize % 64) % 64).min(n);
-    if i > 0 {
-        let m: __mmask64 = u64::MAX >> (64 - i);
-        let xv = _mm512_maskz_loadu_epi8(m, xp.cast());
-        let yv = _mm512_maskz_loadu_epi8(m, yp.cast());
-        acc[7] = _mm512_dpbusd_epi32(acc[7], xv, yv);
-    }
+    let head = ((64 - xp as usize % 64) % 64).min(n);
+    let mut i = masked_step(&mut acc[7], xp, yp, 0, head);
     while i + 512 <= n {
         for (j, a) in acc.iter_mut().enumerate() {
             let o = i + 64 * j;
@@ -36,14 +31,7 @@ pub unsafe fn dot_u8s8(x: &[u8], y: &[i8]) -> i32 {
     // Fewer than 512 bytes remain: spread them over the accumulators so
     // short inputs do not wait on one VPDPBUSD chain.
     for a in acc.iter_mut() {
-        if i < n {
-            let rem = (n - i).min(64);
-            let m: __mmask64 = u64::MAX >> (64 - rem);
-            let xv = _mm512_maskz_loadu_epi8(m, xp.add(i).cast());
-            let yv = _mm512_maskz_loadu_epi8(m, yp.add(i).cast());
-            *a = _mm512_dpbusd_epi32(*a, xv, yv);
-            i += rem;
-        }
+        i = masked_step(a, xp, yp, i, n);
     }
     let s0 = _mm512_add_epi32(
         _mm512_add_epi32(acc[0], acc[1]),
@@ -73,14 +61,29 @@ unsafe fn dot_short(n: usize, xp: *const u8, yp: *const i8) -> i32 {
         i += 128;
     }
     for a in acc.iter_mut() {
-        if i < n {
-            let rem = (n - i).min(64);
-            let m: __mmask64 = u64::MAX >> (64 - rem);
-            let xv = _mm512_maskz_loadu_epi8(m, xp.add(i).cast());
-            let yv = _mm512_maskz_loadu_epi8(m, yp.add(i).cast());
-            *a = _mm512_dpbusd_epi32(*a, xv, yv);
-            i += rem;
-        }
+        i = masked_step(a, xp, yp, i, n);
     }
     _mm512_reduce_add_epi32(_mm512_add_epi32(acc[0], acc[1]))
+}
+
+/// Adds up to 64 bytes from offset `i` (fewer when `n - i` is smaller,
+/// none at the end) into `acc` with masked loads; returns the new offset.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[inline]
+unsafe fn masked_step(
+    acc: &mut __m512i,
+    xp: *const u8,
+    yp: *const i8,
+    i: usize,
+    n: usize,
+) -> usize {
+    if i >= n {
+        return i;
+    }
+    let rem = (n - i).min(64);
+    let m: __mmask64 = u64::MAX >> (64 - rem);
+    let xv = _mm512_maskz_loadu_epi8(m, xp.add(i).cast());
+    let yv = _mm512_maskz_loadu_epi8(m, yp.add(i).cast());
+    *acc = _mm512_dpbusd_epi32(*acc, xv, yv);
+    i + rem
 }
