@@ -2,14 +2,20 @@
 //! increment walks the vector backwards from the highest address, and the
 //! pointer passed is always the lowest address the vector covers.
 
-use super::{boundary, disjoint, out, sk_status, slice, strided, strided_mut, strided_range};
+use super::{
+    boundary, disjoint, fits, out, sk_status, slice, slice_unchecked, strided, strided_mut,
+    strided_range,
+};
 use crate::blas1::{self, Real};
 
 /// Largest n for which `sk_dot_u8s8` can never overflow int32:
 /// `floor(2^31 / (255 * 128))`.
 pub const SK_DOT_U8S8_SAFE_N: usize = 65793;
 
-/// Shared body of `sk_sdot` / `sk_ddot`.
+/// Shared body of `sk_sdot` / `sk_ddot`. The contiguous case with valid
+/// pointers is tested in a few branches and goes straight to the kernel:
+/// at small n the argument plumbing is a visible part of the call.
+#[inline(always)]
 fn dot<T: Real>(
     n: usize,
     x: *const T,
@@ -18,15 +24,28 @@ fn dot<T: Real>(
     incy: isize,
     res: *mut T,
 ) -> crate::Result<()> {
-    let res = out("out", res)?;
-    if incx == 1 && incy == 1 {
-        // The common contiguous case skips building strided views: at small
-        // n the argument checks are a visible part of the call.
-        // SAFETY: the checks passed; the caller promises n readable elements.
-        let (xs, ys) = unsafe { (slice("x", x, n)?, slice("y", y, n)?) };
-        *res = blas1::dot_contiguous(xs, ys)?;
+    if incx == 1 && incy == 1 && fits(x, n) && fits(y, n) && fits(res.cast_const(), 1) {
+        // SAFETY: checked just above; the caller promises the memory is valid.
+        unsafe {
+            let (xs, ys) = (slice_unchecked(x, n), slice_unchecked(y, n));
+            *res = blas1::dot_contiguous(xs, ys)?;
+        }
         return Ok(());
     }
+    dot_checked(n, x, incx, y, incy, res)
+}
+
+/// Every other case of [`dot`]: strided views, and the reports of bad input.
+#[inline(never)]
+fn dot_checked<T: Real>(
+    n: usize,
+    x: *const T,
+    incx: isize,
+    y: *const T,
+    incy: isize,
+    res: *mut T,
+) -> crate::Result<()> {
+    let res = out("out", res)?;
     // SAFETY: the checks passed; the caller promises the memory is readable.
     let (xv, _) = unsafe { strided("x", x, n, incx)? };
     let (yv, _) = unsafe { strided("y", y, n, incy)? };
@@ -121,6 +140,11 @@ pub extern "C" fn sk_ddot(
 #[no_mangle]
 pub extern "C" fn sk_dot_u8s8(n: usize, x: *const u8, y: *const i8, out: *mut i32) -> sk_status {
     boundary!("sk_dot_u8s8", {
+        if fits(x, n) && fits(y, n) && fits(out.cast_const(), 1) {
+            // SAFETY: checked just above; the caller promises n readable bytes.
+            unsafe { *out = blas1::dot_u8s8(slice_unchecked(x, n), slice_unchecked(y, n))? };
+            return Ok(());
+        }
         let res = super::out("out", out)?;
         // SAFETY: the checks passed; the caller promises n readable bytes.
         let (xs, ys) = unsafe { (slice("x", x, n)?, slice("y", y, n)?) };

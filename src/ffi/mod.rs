@@ -135,6 +135,19 @@ impl Fault {
     }
 }
 
+/// Whether [`region`] would accept `ptr` and `len`, as one branch-light
+/// test for hot entry points; on `false` they take their checked path,
+/// which reports what is wrong.
+#[inline(always)]
+pub(crate) fn fits<T>(ptr: *const T, len: usize) -> bool {
+    let size = std::mem::size_of::<T>();
+    len == 0
+        || (!ptr.is_null()
+            && (ptr as usize).is_multiple_of(std::mem::align_of::<T>())
+            && len <= isize::MAX as usize / size
+            && (ptr as usize).checked_add(len * size).is_some())
+}
+
 /// Checks that `ptr` can address `len` elements of `T`: not NULL when
 /// `len > 0`, aligned for `T`, and `len * size_of::<T>()` fits the address
 /// space. Returns the byte range covered.
@@ -236,6 +249,19 @@ pub(crate) unsafe fn slice<'a, T>(name: &str, ptr: *const T, len: usize) -> Resu
     } else {
         std::slice::from_raw_parts(ptr, len)
     })
+}
+
+/// A C array already checked with [`fits`], as a slice.
+///
+/// # Safety
+/// `fits(ptr, len)` holds and `ptr` points to `len` readable elements.
+#[inline(always)]
+pub(crate) unsafe fn slice_unchecked<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
+    if len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(ptr, len)
+    }
 }
 
 /// Checks an output pointer before any work is done, so outputs are only

@@ -40,6 +40,12 @@ pub(crate) trait SimdReal {
     /// Bit `i` set when lane `i` of `a` equals lane `i` of `b`.
     unsafe fn eq_bits(a: Self::V, b: Self::V) -> u32;
     unsafe fn hsum(a: Self::V) -> Self::T;
+    /// Sum of every lane of four vectors. The final reduction is the
+    /// latency short calls pay, so an ISA may override the tree.
+    #[inline(always)]
+    unsafe fn hsum4(a: [Self::V; 4]) -> Self::T {
+        Self::hsum(Self::add(Self::add(a[0], a[1]), Self::add(a[2], a[3])))
+    }
     /// Horizontal [`SimdReal::max_bits`].
     unsafe fn hmax_bits(a: Self::V) -> Self::T;
     unsafe fn wzero() -> Self::W;
@@ -123,7 +129,7 @@ pub(crate) unsafe fn dot<S: SimdReal>(x: &[S::T], y: &[S::T]) -> S::T {
     if rem > 0 {
         acc[3] = S::fmadd(S::load_tail(xp, rem), S::load_tail(yp, rem), acc[3]);
     }
-    S::hsum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])))
+    S::hsum4(acc)
 }
 
 /// Dot of fewer than eight vectors: two chains, so the final reduction
