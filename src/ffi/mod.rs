@@ -70,21 +70,32 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 
 /// Runs an exported function's body: maps its error to a status and records
 /// the message, and turns a panic into `SK_ERR_INTERNAL`.
+#[inline(always)]
 pub(crate) fn run(function: &str, body: impl FnOnce() -> Result<()>) -> sk_status {
     match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => SK_OK,
-        Ok(Err(e)) => {
-            set_last_error(format!("{function}: {}", e.message()));
-            e.kind().status()
-        }
-        Err(payload) => {
-            set_last_error(format!(
-                "{function}: internal error (please report): {}",
-                panic_text(payload.as_ref())
-            ));
-            SK_ERR_INTERNAL
-        }
+        Ok(Err(e)) => report_error(function, e),
+        Err(payload) => report_panic(function, payload),
     }
+}
+
+/// Records a failure's message; out of line so the success path of every
+/// entry point stays small.
+#[cold]
+#[inline(never)]
+fn report_error(function: &str, e: Error) -> sk_status {
+    set_last_error(format!("{function}: {}", e.message()));
+    e.kind().status()
+}
+
+#[cold]
+#[inline(never)]
+fn report_panic(function: &str, payload: Box<dyn std::any::Any + Send>) -> sk_status {
+    set_last_error(format!(
+        "{function}: internal error (please report): {}",
+        panic_text(payload.as_ref())
+    ));
+    SK_ERR_INTERNAL
 }
 
 /// Like [`run`] for functions that return a value rather than a status:
