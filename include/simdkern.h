@@ -300,6 +300,90 @@ sk_status sk_isamax(size_t n, const float *x, ptrdiff_t incx, size_t *out);
 sk_status sk_idamax(size_t n, const double *x, ptrdiff_t incx, size_t *out);
 
 /**
+ * Single-precision `C = alpha * A * B + beta * C` (A m x k, B k x n,
+ * C m x n), BLIS-style strides in elements.
+ *
+ * `beta == 0` never reads C (NaN there does not leak); `alpha == 0` never
+ * reads A or B (they may then be NULL); m, n or k == 0 behave as in BLAS.
+ * Results do not depend on the thread count.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
+ *         (zero stride, size overflow, misaligned pointer, C overlapping A
+ *         or B, C strides that map two elements to one address).
+ *         Thread-safe for disjoint outputs.
+ */
+sk_status sk_sgemm(size_t m,
+                   size_t n,
+                   size_t k,
+                   float alpha,
+                   const float *a,
+                   ptrdiff_t rsa,
+                   ptrdiff_t csa,
+                   const float *b,
+                   ptrdiff_t rsb,
+                   ptrdiff_t csb,
+                   float beta,
+                   float *c,
+                   ptrdiff_t rsc,
+                   ptrdiff_t csc);
+
+/**
+ * Double-precision GEMM; see `sk_sgemm`.
+ */
+sk_status sk_dgemm(size_t m,
+                   size_t n,
+                   size_t k,
+                   double alpha,
+                   const double *a,
+                   ptrdiff_t rsa,
+                   ptrdiff_t csa,
+                   const double *b,
+                   ptrdiff_t rsb,
+                   ptrdiff_t csb,
+                   double beta,
+                   double *c,
+                   ptrdiff_t rsc,
+                   ptrdiff_t csc);
+
+/**
+ * Single-precision GEMM through Strassen–Winograd recursion over the
+ * blocked GEMM; same arguments and statuses as `sk_sgemm`. Its normwise
+ * error bound is looser than the classical product's (see README).
+ */
+sk_status sk_sgemm_strassen(size_t m,
+                            size_t n,
+                            size_t k,
+                            float alpha,
+                            const float *a,
+                            ptrdiff_t rsa,
+                            ptrdiff_t csa,
+                            const float *b,
+                            ptrdiff_t rsb,
+                            ptrdiff_t csb,
+                            float beta,
+                            float *c,
+                            ptrdiff_t rsc,
+                            ptrdiff_t csc);
+
+/**
+ * Double-precision Strassen–Winograd GEMM; see `sk_sgemm_strassen`.
+ */
+sk_status sk_dgemm_strassen(size_t m,
+                            size_t n,
+                            size_t k,
+                            double alpha,
+                            const double *a,
+                            ptrdiff_t rsa,
+                            ptrdiff_t csa,
+                            const double *b,
+                            ptrdiff_t rsb,
+                            ptrdiff_t csb,
+                            double beta,
+                            double *c,
+                            ptrdiff_t rsc,
+                            ptrdiff_t csc);
+
+/**
  * The version of the loaded library as
  * `MAJOR * 10000 + MINOR * 100 + PATCH`; compare with `SK_VERSION_NUMBER`
  * to detect a header/library mismatch. Thread-safe.

@@ -15,6 +15,7 @@
 pub mod blas1;
 pub mod error;
 pub mod ffi;
+pub mod gemm;
 pub mod runtime;
 #[cfg(test)]
 mod testutil;

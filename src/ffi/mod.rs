@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
 pub mod blas1;
+pub mod gemm;
 pub mod runtime;
 
 /// Result code of every fallible simdkern function. Values are pinned and
@@ -163,7 +164,7 @@ pub(crate) fn fits<T>(ptr: *const T, len: usize) -> bool {
 /// `len > 0`, aligned for `T`, and `len * size_of::<T>()` fits the address
 /// space. Returns the byte range covered.
 #[inline(always)]
-fn region<T>(ptr: *const T, len: usize) -> std::result::Result<Range<usize>, Fault> {
+pub(crate) fn region<T>(ptr: *const T, len: usize) -> std::result::Result<Range<usize>, Fault> {
     let start = ptr as usize;
     if len == 0 {
         return Ok(start..start);

@@ -1,0 +1,371 @@
+//! Strided matrix views (BLIS style): a pointer to element (0, 0), a row
+//! stride and a column stride in elements, any non-zero values. Row-major,
+//! column-major, transposed and sub-matrix views are all the same type.
+
+use crate::error::{Error, Result};
+use std::marker::PhantomData;
+
+/// Offsets (in elements, relative to element (0, 0)) of the lowest and the
+/// highest element a `rows x cols` view with strides `rs`, `cs` touches, or
+/// an error when a stride is zero or the extent overflows.
+pub fn extent(rows: usize, cols: usize, rs: isize, cs: isize) -> Result<(isize, isize)> {
+    if rs == 0 || cs == 0 {
+        return Err(Error::invalid("matrix strides must not be zero"));
+    }
+    if rows == 0 || cols == 0 {
+        return Ok((0, 0));
+    }
+    let overflow = || {
+        Error::invalid(format!(
+            "{rows}x{cols} matrix with strides {rs}, {cs} overflows"
+        ))
+    };
+    let span = |n: usize, s: isize| -> Result<isize> {
+        isize::try_from(n - 1)
+            .ok()
+            .and_then(|n| n.checked_mul(s))
+            .ok_or_else(overflow)
+    };
+    let (r, c) = (span(rows, rs)?, span(cols, cs)?);
+    let lo = r.min(0).checked_add(c.min(0)).ok_or_else(overflow)?;
+    let hi = r.max(0).checked_add(c.max(0)).ok_or_else(overflow)?;
+    Ok((lo, hi))
+}
+
+/// A read-only strided matrix view.
+#[derive(Copy, Clone, Debug)]
+pub struct MatRef<'a, T> {
+    ptr: *const T,
+    rows: usize,
+    cols: usize,
+    rs: isize,
+    cs: isize,
+    _data: PhantomData<&'a [T]>,
+}
+
+// SAFETY: a MatRef is a shared borrow of `T`s.
+unsafe impl<T: Sync> Send for MatRef<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for MatRef<'_, T> {}
+
+impl<'a, T> MatRef<'a, T> {
+    /// A `rows x cols` view of `data` whose element (0, 0) is `data[origin]`
+    /// and element (i, j) is `data[origin + i * rs + j * cs]`; every element
+    /// must lie inside `data`.
+    pub fn new(
+        data: &'a [T],
+        origin: usize,
+        rows: usize,
+        cols: usize,
+        rs: isize,
+        cs: isize,
+    ) -> Result<Self> {
+        check_inside(data.len(), origin, rows, cols, rs, cs)?;
+        // SAFETY: origin <= len (checked); a one-past-the-end pointer is fine.
+        let ptr = unsafe { data.as_ptr().add(origin.min(data.len())) };
+        Ok(MatRef {
+            ptr,
+            rows,
+            cols,
+            rs,
+            cs,
+            _data: PhantomData,
+        })
+    }
+
+    /// A row-major `rows x cols` view of `data` (row stride `cols`).
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
+        Self::new(data, 0, rows, cols, cols.max(1) as isize, 1)
+    }
+
+    /// A view from raw parts.
+    ///
+    /// # Safety
+    /// Every element `ptr + i * rs + j * cs` must be valid for reads for `'a`.
+    pub unsafe fn from_raw(ptr: *const T, rows: usize, cols: usize, rs: isize, cs: isize) -> Self {
+        MatRef {
+            ptr,
+            rows,
+            cols,
+            rs,
+            cs,
+            _data: PhantomData,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Row stride in elements.
+    pub fn rs(&self) -> isize {
+        self.rs
+    }
+    /// Column stride in elements.
+    pub fn cs(&self) -> isize {
+        self.cs
+    }
+    /// Pointer to element (0, 0).
+    pub fn ptr(&self) -> *const T {
+        self.ptr
+    }
+
+    /// Element (i, j); panics when out of range.
+    #[inline(always)]
+    pub fn at(&self, i: usize, j: usize) -> T
+    where
+        T: Copy,
+    {
+        assert!(
+            i < self.rows && j < self.cols,
+            "({i}, {j}) outside {}x{}",
+            self.rows,
+            self.cols
+        );
+        // SAFETY: in range, and the constructor checked every element.
+        unsafe { *self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
+    }
+
+    /// The transposed view (no copy).
+    pub fn t(self) -> Self {
+        MatRef {
+            ptr: self.ptr,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+            _data: PhantomData,
+        }
+    }
+
+    /// The `rows x cols` block starting at (i, j); panics when out of range.
+    pub fn block(self, i: usize, j: usize, rows: usize, cols: usize) -> Self {
+        assert!(
+            i + rows <= self.rows && j + cols <= self.cols,
+            "block outside the matrix"
+        );
+        let ptr = if rows == 0 || cols == 0 {
+            self.ptr
+        } else {
+            // SAFETY: (i, j) is an element of the view.
+            unsafe { self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
+        };
+        MatRef {
+            ptr,
+            rows,
+            cols,
+            rs: self.rs,
+            cs: self.cs,
+            _data: PhantomData,
+        }
+    }
+}
+
+/// A mutable strided matrix view. Its elements must be pairwise distinct
+/// (no two (i, j) at the same address).
+#[derive(Debug)]
+pub struct MatMut<'a, T> {
+    ptr: *mut T,
+    rows: usize,
+    cols: usize,
+    rs: isize,
+    cs: isize,
+    _data: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: a MatMut is an exclusive borrow of `T`s.
+unsafe impl<T: Send> Send for MatMut<'_, T> {}
+// SAFETY: shared access only reads.
+unsafe impl<T: Sync> Sync for MatMut<'_, T> {}
+
+impl<'a, T> MatMut<'a, T> {
+    /// A mutable `rows x cols` view of `data` (see [`MatRef::new`]); the
+    /// strides must not map two elements to the same place.
+    pub fn new(
+        data: &'a mut [T],
+        origin: usize,
+        rows: usize,
+        cols: usize,
+        rs: isize,
+        cs: isize,
+    ) -> Result<Self> {
+        check_inside(data.len(), origin, rows, cols, rs, cs)?;
+        check_distinct(rows, cols, rs, cs)?;
+        // SAFETY: origin <= len (checked).
+        let ptr = unsafe { data.as_mut_ptr().add(origin.min(data.len())) };
+        Ok(MatMut {
+            ptr,
+            rows,
+            cols,
+            rs,
+            cs,
+            _data: PhantomData,
+        })
+    }
+
+    /// A row-major `rows x cols` view of `data`.
+    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
+        Self::new(data, 0, rows, cols, cols.max(1) as isize, 1)
+    }
+
+    /// A view from raw parts.
+    ///
+    /// # Safety
+    /// Every element must be valid for reads and writes for `'a`, not
+    /// aliased elsewhere, and distinct elements must not share an address.
+    pub unsafe fn from_raw(ptr: *mut T, rows: usize, cols: usize, rs: isize, cs: isize) -> Self {
+        MatMut {
+            ptr,
+            rows,
+            cols,
+            rs,
+            cs,
+            _data: PhantomData,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Row stride in elements.
+    pub fn rs(&self) -> isize {
+        self.rs
+    }
+    /// Column stride in elements.
+    pub fn cs(&self) -> isize {
+        self.cs
+    }
+    /// Pointer to element (0, 0).
+    pub fn ptr(&mut self) -> *mut T {
+        self.ptr
+    }
+
+    /// A read-only view of the same elements.
+    pub fn rb(&self) -> MatRef<'_, T> {
+        MatRef {
+            ptr: self.ptr,
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+            _data: PhantomData,
+        }
+    }
+
+    /// A reborrow.
+    pub fn rb_mut(&mut self) -> MatMut<'_, T> {
+        MatMut {
+            ptr: self.ptr,
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+            _data: PhantomData,
+        }
+    }
+
+    /// The transposed view (no copy).
+    pub fn t(self) -> Self {
+        MatMut {
+            ptr: self.ptr,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+            _data: PhantomData,
+        }
+    }
+
+    /// Mutable element (i, j); panics when out of range.
+    #[inline(always)]
+    pub fn at_mut(&mut self, i: usize, j: usize) -> &mut T {
+        assert!(
+            i < self.rows && j < self.cols,
+            "({i}, {j}) outside {}x{}",
+            self.rows,
+            self.cols
+        );
+        // SAFETY: in range; the constructor checked every element.
+        unsafe { &mut *self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
+    }
+
+    /// The mutable `rows x cols` block starting at (i, j).
+    pub fn block_mut(&mut self, i: usize, j: usize, rows: usize, cols: usize) -> MatMut<'_, T> {
+        assert!(
+            i + rows <= self.rows && j + cols <= self.cols,
+            "block outside the matrix"
+        );
+        let ptr = if rows == 0 || cols == 0 {
+            self.ptr
+        } else {
+            // SAFETY: (i, j) is an element of the view.
+            unsafe { self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
+        };
+        MatMut {
+            ptr,
+            rows,
+            cols,
+            rs: self.rs,
+            cs: self.cs,
+            _data: PhantomData,
+        }
+    }
+}
+
+fn check_inside(
+    len: usize,
+    origin: usize,
+    rows: usize,
+    cols: usize,
+    rs: isize,
+    cs: isize,
+) -> Result<()> {
+    let (lo, hi) = extent(rows, cols, rs, cs)?;
+    if rows == 0 || cols == 0 {
+        return if origin <= len {
+            Ok(())
+        } else {
+            Err(Error::dimension("origin past the end of the data"))
+        };
+    }
+    let origin = isize::try_from(origin).map_err(|_| Error::invalid("origin overflows"))?;
+    let inside = origin.checked_add(lo).is_some_and(|l| l >= 0)
+        && origin.checked_add(hi).is_some_and(|h| (h as usize) < len);
+    if !inside {
+        return Err(Error::dimension(format!(
+            "a {rows}x{cols} view with strides {rs}, {cs} at {origin} does not fit in {len} elements"
+        )));
+    }
+    Ok(())
+}
+
+/// Rejects strides that map two elements of an output to one address
+/// (e.g. `rs == cs` with more than one row and column), which would make
+/// the result depend on the order of stores.
+pub fn check_distinct(rows: usize, cols: usize, rs: isize, cs: isize) -> Result<()> {
+    if rows <= 1 || cols <= 1 {
+        return Ok(());
+    }
+    // The smaller stride times its extent must stay below the larger one,
+    // the layout every row- or column-major (sub)matrix has.
+    let (small, small_n, large) = if rs.unsigned_abs() <= cs.unsigned_abs() {
+        (rs.unsigned_abs(), rows, cs.unsigned_abs())
+    } else {
+        (cs.unsigned_abs(), cols, rs.unsigned_abs())
+    };
+    if small.checked_mul(small_n).is_none_or(|span| span > large) {
+        return Err(Error::invalid(format!(
+            "output strides {rs}, {cs} make elements of a {rows}x{cols} matrix overlap"
+        )));
+    }
+    Ok(())
+}

