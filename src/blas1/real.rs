@@ -30,6 +30,8 @@ pub trait Real:
     const EPSILON: Self;
     /// Zero.
     const ZERO: Self;
+    /// One.
+    const ONE: Self;
     /// Absolute value.
     fn abs(self) -> Self;
     /// Whether the value is NaN.
@@ -53,6 +55,7 @@ macro_rules! impl_real {
         impl Real for $t {
             const EPSILON: Self = <$t>::EPSILON;
             const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
             #[inline(always)]
             fn abs(self) -> Self {
                 <$t>::abs(self)

@@ -4,8 +4,8 @@
 //! entry point.
 
 use super::{boundary, disjoint, region, sk_status};
-use crate::blas1::Real;
 use crate::error::{Error, Result};
+use crate::gemm::GemmReal;
 use crate::gemm::{self, matrix, MatMut, MatRef};
 use std::ops::Range;
 
@@ -40,7 +40,7 @@ fn matrix_range<T>(
 
 /// Shared body of the four GEMM entry points.
 #[allow(clippy::too_many_arguments)]
-fn gemm_c<T: Real>(
+fn gemm_c<T: GemmReal>(
     strassen: bool,
     (m, n, k): (usize, usize, usize),
     alpha: T,

@@ -5,11 +5,20 @@
 //! Inf already there cannot leak; `alpha == 0` never reads A or B; k == 0
 //! scales C by beta. Results do not depend on the thread count.
 
+mod driver;
+pub mod kernels;
 pub mod matrix;
+mod pack;
 pub mod reference;
+mod workspace;
 
-use crate::blas1::Real;
+#[cfg(test)]
+mod tests;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
 use crate::error::{Error, Result};
+pub use kernels::GemmReal;
 pub use matrix::{MatMut, MatRef};
 
 /// Checks that the shapes of A (m x k), B (k x n) and C (m x n) agree.
@@ -29,7 +38,7 @@ pub(crate) fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &MatMut<T>) -> Re
 }
 
 /// `C = alpha * A * B + beta * C`.
-pub fn gemm<T: Real>(
+pub fn gemm<T: GemmReal>(
     alpha: T,
     a: MatRef<T>,
     b: MatRef<T>,
@@ -37,12 +46,12 @@ pub fn gemm<T: Real>(
     mut c: MatMut<T>,
 ) -> Result<()> {
     check_shapes(&a, &b, &c)?;
-    reference::gemm(alpha, a, b, beta, &mut c);
+    driver::gemm(crate::runtime::active_isa(), alpha, a, b, beta, &mut c);
     Ok(())
 }
 
 /// `C = alpha * A * B + beta * C` through Strassen–Winograd recursion.
-pub fn gemm_strassen<T: Real>(
+pub fn gemm_strassen<T: GemmReal>(
     alpha: T,
     a: MatRef<T>,
     b: MatRef<T>,

@@ -2,6 +2,7 @@
 //! pool, and aligned memory. Every family sits on top of this layer.
 
 pub mod alloc;
+pub mod cache;
 pub mod cpu;
 pub mod threads;
 

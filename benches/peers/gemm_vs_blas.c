@@ -1,0 +1,640 @@
+/*
+ * gemm_vs_blas: simdkern's sk_sgemm / sk_dgemm (and the Strassen variants)
+ * against OpenBLAS (cblas_?gemm), BLIS (bli_?gemm, typed API) and oneDNN
+ * (dnnl_sgemm; oneDNN's C API has no f64 GEMM), at 1 and 2 threads.
+ *
+ * Every library computes the same row-major C = A * B (alpha = 1, beta = 0)
+ * from the same A and B buffers into its own C buffer, so results can be
+ * compared: each library's first call is checked against OpenBLAS's
+ * result with a k * eps tolerance (see check()), and simdkern's 2-thread
+ * result must equal its 1-thread result bit for bit (DESIGN.md: results do
+ * not depend on the thread count).
+ *
+ * Timing: per (problem, type, threads), each library's calls are grouped in
+ * batches of at least `target` seconds; the libraries' batches are
+ * INTERLEAVED (round r starts with library r mod L, so the order rotates)
+ * over several rounds and the median batch is reported as GFLOP/s =
+ * 2 m n k / time. Drift (clock, other processes) then hits every library
+ * alike instead of whichever ran last.
+ *
+ * Symbols: OpenBLAS and BLIS both export cblas_* (and BLAS sgemm_ ...). So
+ * OpenBLAS is linked normally and BLIS is dlopen()ed with RTLD_LOCAL (its
+ * symbols never enter the global scope, so cblas_sgemm can only be
+ * OpenBLAS's) and called through its native typed API (bli_sgemm /
+ * bli_dgemm, prototypes from blis.h). The library each entry point really
+ * lives in is printed (dladdr).
+ *
+ * Yardsticks: the clock from a dependent add chain (as benches/peers/run.sh
+ * and `simdkern bench`), and the f32 FMA peak measured with 16 (AVX-512) or
+ * 12 (AVX2) independent FMA chains per thread, on 1 and on 2 threads at
+ * once; the f64 peak is half the f32 one.
+ *
+ * Usage: gemm_vs_blas [--quick]    (built and run by benches/peers/run_gemm.sh)
+ *   --quick: no n = 4096, shorter batches, fewer rounds.
+ * Environment: SK_BLIS_LIB (default libblis.so.4) names the BLIS library.
+ */
+#define _GNU_SOURCE
+/* OpenBLAS's cblas.h first: blis.h carries its own CBLAS prototypes behind
+ * the same CBLAS_H include guard, so they are skipped here and every
+ * cblas_* name in this file is OpenBLAS's declaration. */
+#include <cblas.h>
+#include <blis.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <dlfcn.h>
+#include <float.h>
+#include <immintrin.h>
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "simdkern.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void die(const char *msg) {
+  fprintf(stderr, "gemm_vs_blas: %s\n", msg);
+  exit(1);
+}
+
+/* ---- machine limits ---------------------------------------------------- */
+
+/* iters x 64 dependent adds: 64 cycles per iteration (dec/jnz run beside).
+ * A register addend: Golden Cove and later fold immediate-add chains. */
+static uint64_t add_chain(uint64_t iters) {
+  uint64_t acc = 0, one = 1;
+  if (iters == 0) iters = 1;
+  __asm__ volatile(
+      "1:\n\t"
+      ".rept 64\n\t"
+      "add %[one], %[acc]\n\t"
+      ".endr\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b"
+      : [acc] "+r"(acc), [n] "+r"(iters)
+      : [one] "r"(one)
+      : "cc");
+  return acc;
+}
+
+static double measure_clock_hz(void) {
+  const uint64_t iters = 1u << 17; /* 8M cycles, about 3 ms */
+  volatile uint64_t sink = add_chain(8 * iters);
+  double best = 0;
+  for (int r = 0; r < 40; r++) {
+    double t = now();
+    sink += add_chain(iters);
+    double hz = (double)(iters * 64) / (now() - t);
+    if (hz > best) best = hz;
+  }
+  (void)sink;
+  return best;
+}
+
+/* FMA throughput: independent chains acc = acc * a + b (a just below 1 keeps
+ * the values finite and normal). Returns a value so nothing is dropped. */
+__attribute__((target("avx512f"))) static float fma_zmm16(long iters, float a, float b) {
+  __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), acc[16];
+  for (int i = 0; i < 16; i++) acc[i] = _mm512_set1_ps(1.0f);
+  for (long it = 0; it < iters; it++) {
+    for (int i = 0; i < 16; i++) acc[i] = _mm512_fmadd_ps(acc[i], va, vb);
+    __asm__ volatile("" : "+v"(acc[0]), "+v"(acc[1]), "+v"(acc[2]), "+v"(acc[3]), "+v"(acc[4]),
+                     "+v"(acc[5]), "+v"(acc[6]), "+v"(acc[7]));
+  }
+  __m512 s = _mm512_setzero_ps();
+  for (int i = 0; i < 16; i++) s = _mm512_add_ps(s, acc[i]);
+  return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) static float fma_ymm12(long iters, float a, float b) {
+  __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), acc[12];
+  for (int i = 0; i < 12; i++) acc[i] = _mm256_set1_ps(1.0f);
+  for (long it = 0; it < iters; it++) {
+    for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_ps(acc[i], va, vb);
+    __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]));
+  }
+  __m256 s = _mm256_setzero_ps();
+  for (int i = 0; i < 12; i++) s = _mm256_add_ps(s, acc[i]);
+  float l[8];
+  _mm256_storeu_ps(l, s);
+  return l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7];
+}
+
+static int g_fma_kind; /* 2: AVX-512 zmm x16, 1: AVX2 ymm x12, 0: none */
+static const long FMA_ITERS = 1000000;
+
+static double fma_flop_per_iter(void) { return g_fma_kind == 2 ? 16 * 16 * 2 : 12 * 8 * 2; }
+
+/* Best GFLOP/s of one thread over `reps` runs. */
+static double fma_best_gflops(int reps) {
+  volatile float sink = 0;
+  volatile float a = 0.999999f, b = 1e-6f;
+  double best = 0;
+  sink += g_fma_kind == 2 ? fma_zmm16(FMA_ITERS, a, b) : fma_ymm12(FMA_ITERS, a, b);
+  for (int r = 0; r < reps; r++) {
+    double t = now();
+    sink += g_fma_kind == 2 ? fma_zmm16(FMA_ITERS, a, b) : fma_ymm12(FMA_ITERS, a, b);
+    double g = (double)FMA_ITERS * fma_flop_per_iter() / (now() - t) / 1e9;
+    if (g > best) best = g;
+  }
+  (void)sink;
+  return best;
+}
+
+typedef struct {
+  pthread_barrier_t *bar;
+  double seconds;
+} fma_job;
+
+static void *fma_thread(void *arg) {
+  fma_job *j = arg;
+  volatile float a = 0.999999f, b = 1e-6f, sink = 0;
+  sink += g_fma_kind == 2 ? fma_zmm16(FMA_ITERS / 4, a, b) : fma_ymm12(FMA_ITERS / 4, a, b);
+  pthread_barrier_wait(j->bar);
+  double t = now();
+  sink += g_fma_kind == 2 ? fma_zmm16(FMA_ITERS, a, b) : fma_ymm12(FMA_ITERS, a, b);
+  j->seconds = now() - t;
+  (void)sink;
+  return NULL;
+}
+
+/* Aggregate GFLOP/s of `threads` threads running the FMA loop at once (best
+ * of `reps`; each run counts the slowest thread's time). */
+static double fma_peak_gflops(int threads, int reps) {
+  if (g_fma_kind == 0) return NAN;
+  if (threads == 1) return fma_best_gflops(reps);
+  double best = 0;
+  for (int r = 0; r < reps; r++) {
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, (unsigned)threads);
+    pthread_t tid[8];
+    fma_job jobs[8];
+    for (int i = 0; i < threads; i++) {
+      jobs[i].bar = &bar;
+      pthread_create(&tid[i], NULL, fma_thread, &jobs[i]);
+    }
+    double slowest = 0;
+    for (int i = 0; i < threads; i++) {
+      pthread_join(tid[i], NULL);
+      if (jobs[i].seconds > slowest) slowest = jobs[i].seconds;
+    }
+    pthread_barrier_destroy(&bar);
+    double g = threads * (double)FMA_ITERS * fma_flop_per_iter() / slowest / 1e9;
+    if (g > best) best = g;
+  }
+  return best;
+}
+
+/* ---- the libraries ------------------------------------------------------- */
+
+enum { L_SK, L_OB, L_BLIS, L_DNNL, L_STR, NLIB };
+static const char *const lib_name[NLIB] = {"simdkern", "OpenBLAS", "BLIS", "oneDNN", "sk-strassen"};
+static const char *const lib_short[NLIB] = {"sk", "OB", "BLIS", "DNNL", "str"};
+
+/* BLIS, loaded with RTLD_LOCAL: its entry points through pointers. */
+static __typeof__(bli_sgemm) *p_bli_sgemm;
+static __typeof__(bli_dgemm) *p_bli_dgemm;
+static __typeof__(bli_thread_set_num_threads) *p_bli_thread_set_num_threads;
+static __typeof__(bli_info_get_version_str) *p_bli_info_get_version_str;
+static __typeof__(bli_arch_query_id) *p_bli_arch_query_id;
+static __typeof__(bli_arch_string) *p_bli_arch_string;
+
+static void *must_sym(void *h, const char *name) {
+  void *p = dlsym(h, name);
+  if (!p) {
+    fprintf(stderr, "gemm_vs_blas: BLIS lacks %s: %s\n", name, dlerror());
+    exit(1);
+  }
+  return p;
+}
+
+static void load_blis(void) {
+  const char *path = getenv("SK_BLIS_LIB");
+  if (!path || !*path) path = "libblis.so.4";
+  /* RTLD_LOCAL: BLIS's cblas_* / sgemm_ stay out of the global scope.
+   * RTLD_DEEPBIND: BLIS's own internal references bind to BLIS first. */
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  if (!h) {
+    fprintf(stderr, "gemm_vs_blas: cannot load BLIS (%s): %s; install libblis-dev\n", path,
+            dlerror());
+    exit(1);
+  }
+  p_bli_sgemm = (__typeof__(p_bli_sgemm))must_sym(h, "bli_sgemm");
+  p_bli_dgemm = (__typeof__(p_bli_dgemm))must_sym(h, "bli_dgemm");
+  p_bli_thread_set_num_threads =
+      (__typeof__(p_bli_thread_set_num_threads))must_sym(h, "bli_thread_set_num_threads");
+  p_bli_info_get_version_str =
+      (__typeof__(p_bli_info_get_version_str))must_sym(h, "bli_info_get_version_str");
+  p_bli_arch_query_id = (__typeof__(p_bli_arch_query_id))must_sym(h, "bli_arch_query_id");
+  p_bli_arch_string = (__typeof__(p_bli_arch_string))must_sym(h, "bli_arch_string");
+}
+
+static const char *lib_of(const void *fn) {
+  Dl_info info;
+  if (!fn || !dladdr(fn, &info) || !info.dli_fname) return "?";
+  return info.dli_fname;
+}
+
+static const char *dnnl_isa_name(dnnl_cpu_isa_t isa) {
+  switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+  }
+}
+
+static void set_threads(int t) {
+  openblas_set_num_threads(t);
+  p_bli_thread_set_num_threads((dim_t)t);
+  omp_set_num_threads(t); /* oneDNN's OpenMP runtime reads it per call */
+  if (sk_set_num_threads((size_t)t) != SK_OK) die("sk_set_num_threads failed");
+}
+
+/* ---- one problem ------------------------------------------------------- */
+
+typedef struct {
+  size_t m, n, k;
+  int dbl;            /* 0: f32, 1: f64 */
+  void *a, *b;        /* row-major m x k and k x n */
+  void *c[NLIB];      /* row-major m x n, one per library */
+  void *sk_1thread[2];/* simdkern's and Strassen's 1-thread results */
+  double *arow, *bcol;/* 2-norms of A's rows and B's columns */
+} prob_t;
+
+static void call(int lib, prob_t *p) {
+  const size_t m = p->m, n = p->n, k = p->k;
+  const ptrdiff_t lda = (ptrdiff_t)k, ldb = (ptrdiff_t)n, ldc = (ptrdiff_t)n;
+  sk_status st = SK_OK;
+  if (!p->dbl) {
+    float *a = p->a, *b = p->b, *c = p->c[lib], one = 1.0f, zero = 0.0f;
+    switch (lib) {
+      case L_SK: st = sk_sgemm(m, n, k, 1.0f, a, lda, 1, b, ldb, 1, 0.0f, c, ldc, 1); break;
+      case L_STR: st = sk_sgemm_strassen(m, n, k, 1.0f, a, lda, 1, b, ldb, 1, 0.0f, c, ldc, 1); break;
+      case L_OB:
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k,
+                    1.0f, a, (blasint)lda, b, (blasint)ldb, 0.0f, c, (blasint)ldc);
+        break;
+      case L_BLIS:
+        p_bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &one, a,
+                    (inc_t)lda, 1, b, (inc_t)ldb, 1, &zero, c, (inc_t)ldc, 1);
+        break;
+      case L_DNNL:
+        if (dnnl_sgemm('N', 'N', (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, 1.0f, a, lda, b, ldb,
+                       0.0f, c, ldc) != dnnl_success)
+          die("dnnl_sgemm failed");
+        break;
+    }
+  } else {
+    double *a = p->a, *b = p->b, *c = p->c[lib], one = 1.0, zero = 0.0;
+    switch (lib) {
+      case L_SK: st = sk_dgemm(m, n, k, 1.0, a, lda, 1, b, ldb, 1, 0.0, c, ldc, 1); break;
+      case L_STR: st = sk_dgemm_strassen(m, n, k, 1.0, a, lda, 1, b, ldb, 1, 0.0, c, ldc, 1); break;
+      case L_OB:
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k,
+                    1.0, a, (blasint)lda, b, (blasint)ldb, 0.0, c, (blasint)ldc);
+        break;
+      case L_BLIS:
+        p_bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &one, a,
+                    (inc_t)lda, 1, b, (inc_t)ldb, 1, &zero, c, (inc_t)ldc, 1);
+        break;
+      default: die("no f64 GEMM for this library");
+    }
+  }
+  if (st != SK_OK) {
+    char msg[256];
+    sk_last_error_message(msg, sizeof msg);
+    fprintf(stderr, "gemm_vs_blas: simdkern failed: %s: %s\n", sk_status_str(st), msg);
+    exit(1);
+  }
+}
+
+/* Largest |C - R|_ij / (|A row i|_2 |B col j|_2), which bounds the error
+ * relative to (|A||B|)_ij from below (Cauchy-Schwarz); NaN/Inf give +inf. */
+static double scaled_diff(const prob_t *p, const void *c, const void *r) {
+  double worst = 0;
+  for (size_t i = 0; i < p->m; i++)
+    for (size_t j = 0; j < p->n; j++) {
+      size_t at = i * p->n + j;
+      double x = p->dbl ? ((const double *)c)[at] : ((const float *)c)[at];
+      double y = p->dbl ? ((const double *)r)[at] : ((const float *)r)[at];
+      double scale = p->arow[i] * p->bcol[j];
+      double d = fabs(x - y);
+      if (!(d == d) || isinf(d)) return INFINITY;
+      if (scale > 0) d /= scale;
+      if (d > worst) worst = d;
+    }
+  return worst;
+}
+
+/* ---- timing ------------------------------------------------------------ */
+
+static double batch(int lib, prob_t *p, long iters) {
+  double t = now();
+  for (long i = 0; i < iters; i++) call(lib, p);
+  return now() - t;
+}
+
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
+/* ---- data ---------------------------------------------------------------- */
+
+static uint64_t g_lcg = 0x9E3779B97F4A7C15ull;
+static double uniform(void) { /* [-1, 1) */
+  g_lcg = g_lcg * 6364136223846793005ull + 1442695040888963407ull;
+  return (double)(g_lcg >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
+static void *xalloc(size_t bytes) {
+  void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!p) die("out of memory");
+  return p;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+typedef struct {
+  size_t m, n, k;
+  int square;
+} shape_t;
+
+#define MAX_ROUNDS 9
+
+/* Last measured GFLOP/s per library, type and thread count: projects the
+ * cost of the next (larger) problem, so a library far slower than the rest
+ * (e.g. a scalar fallback) is skipped instead of stalling the run. */
+static double g_last_gflops[NLIB][2][2];
+
+static double g_peak[3]; /* f32 FMA peak GFLOP/s for 1 and 2 threads */
+
+typedef struct {
+  double target;   /* seconds per batch */
+  int rounds;      /* rounds when one call is short */
+  double max_call; /* skip a library whose projected call exceeds this */
+} cfg_t;
+
+static void run_problem(const cfg_t *cfg, const shape_t *s, int dbl, double *worst_err,
+                        char worst_where[NLIB][64]) {
+  const size_t m = s->m, n = s->n, k = s->k, es = dbl ? sizeof(double) : sizeof(float);
+  const double flop = 2.0 * (double)m * (double)n * (double)k;
+  const double eps = dbl ? DBL_EPSILON : FLT_EPSILON;
+  prob_t p = {0};
+  p.m = m, p.n = n, p.k = k, p.dbl = dbl;
+  p.a = xalloc(m * k * es);
+  p.b = xalloc(k * n * es);
+  p.arow = calloc(m, sizeof(double));
+  p.bcol = calloc(n, sizeof(double));
+  for (size_t i = 0; i < m * k; i++) {
+    double v = uniform();
+    if (dbl) ((double *)p.a)[i] = v; else ((float *)p.a)[i] = (float)v;
+    p.arow[i / k] += v * v;
+  }
+  for (size_t i = 0; i < k * n; i++) {
+    double v = uniform();
+    if (dbl) ((double *)p.b)[i] = v; else ((float *)p.b)[i] = (float)v;
+    p.bcol[i % n] += v * v;
+  }
+  for (size_t i = 0; i < m; i++) p.arow[i] = sqrt(p.arow[i]);
+  for (size_t j = 0; j < n; j++) p.bcol[j] = sqrt(p.bcol[j]);
+
+  int has[NLIB] = {0};
+  has[L_SK] = has[L_OB] = has[L_BLIS] = 1;
+  has[L_DNNL] = !dbl;
+  has[L_STR] = s->square && n >= 1024;
+  for (int l = 0; l < NLIB; l++)
+    if (has[l]) {
+      p.c[l] = xalloc(m * n * es);
+      memset(p.c[l], 0, m * n * es);
+    }
+  p.sk_1thread[0] = xalloc(m * n * es);
+  p.sk_1thread[1] = xalloc(m * n * es);
+  int sk_saved[2] = {0, 0};
+
+  for (int t = 1; t <= 2; t++) {
+    set_threads(t);
+    /* OpenBLAS first: its result is the reference for the others. */
+    int order[NLIB], L = 0;
+    int run[NLIB] = {0};
+    static const int pref[NLIB] = {L_OB, L_SK, L_BLIS, L_DNNL, L_STR};
+    for (int i = 0; i < NLIB; i++) {
+      int l = pref[i];
+      if (!has[l]) continue;
+      double last = g_last_gflops[l][dbl][t - 1];
+      if (l != L_OB && last > 0 && flop / (last * 1e9) > cfg->max_call) continue; /* too slow */
+      run[l] = 1;
+      order[L++] = l;
+    }
+    double single[NLIB] = {0};
+    long iters[NLIB] = {0};
+    for (int i = 0; i < L; i++) {
+      int l = order[i];
+      call(l, &p); /* warm-up: first touch of C, packing buffers, dispatch */
+      if (l != L_OB) {
+        double err = scaled_diff(&p, p.c[l], p.c[L_OB]);
+        /* Classical products: each result is within gamma_k (|A||B|)_ij of
+         * the exact one, so two differ by at most 2 k eps (|A||B|)_ij <=
+         * 2 k eps |a_i| |b_j|. Strassen-Winograd's bound is normwise and
+         * grows with the recursion depth: allow 16x more. */
+        double tol = 2.0 * (double)(k ? k : 1) * eps * (l == L_STR ? 16.0 : 1.0);
+        if (err > tol)
+          fprintf(stderr,
+                  "WARNING: %s %s m=%zu n=%zu k=%zu threads=%d: max |C - C_OpenBLAS| / "
+                  "(|a_i| |b_j|) = %.3g > %.3g (%.0f eps)\n",
+                  lib_name[l], dbl ? "f64" : "f32", m, n, k, t, err, tol, tol / eps);
+        if (err / eps > worst_err[l]) {
+          worst_err[l] = err / eps;
+          snprintf(worst_where[l], 64, "%s %zux%zux%zu t%d", dbl ? "f64" : "f32", m, n, k, t);
+        }
+      }
+      if (l == L_SK || l == L_STR) {
+        int w = l == L_STR;
+        if (t == 1) {
+          memcpy(p.sk_1thread[w], p.c[l], m * n * es);
+          sk_saved[w] = 1;
+        } else if (sk_saved[w] && memcmp(p.sk_1thread[w], p.c[l], m * n * es) != 0) {
+          fprintf(stderr,
+                  "WARNING: %s %s m=%zu n=%zu k=%zu: the 2-thread result differs from the "
+                  "1-thread one (max scaled diff %.3g eps)\n",
+                  lib_name[l], dbl ? "f64" : "f32", m, n, k,
+                  scaled_diff(&p, p.c[l], p.sk_1thread[w]) / eps);
+        }
+      }
+      /* Calls per batch from one timed call. */
+      double t1 = batch(l, &p, 1);
+      single[l] = t1;
+      iters[l] = t1 >= cfg->target ? 1 : (long)ceil(cfg->target / (t1 > 1e-9 ? t1 : 1e-9));
+    }
+    double longest = 0;
+    for (int i = 0; i < L; i++)
+      if (single[order[i]] > longest) longest = single[order[i]];
+    int rounds = longest > 0.5 ? (cfg->rounds < 3 ? cfg->rounds : 3) : cfg->rounds;
+    double times[NLIB][MAX_ROUNDS];
+    for (int r = 0; r < rounds; r++)
+      for (int i = 0; i < L; i++) {
+        int l = order[(i + r) % L];
+        times[l][r] = batch(l, &p, iters[l]) / (double)iters[l];
+      }
+    double gf[NLIB];
+    for (int l = 0; l < NLIB; l++) gf[l] = NAN;
+    for (int i = 0; i < L; i++) {
+      int l = order[i];
+      qsort(times[l], (size_t)rounds, sizeof(double), cmp_double);
+      gf[l] = flop / times[l][rounds / 2] / 1e9;
+      g_last_gflops[l][dbl][t - 1] = gf[l];
+    }
+
+    /* One row. */
+    char label[40];
+    if (s->square)
+      snprintf(label, sizeof label, "n=%zu", n);
+    else
+      snprintf(label, sizeof label, "m=%zu k=%zu n=%zu", m, k, n);
+    char cell[NLIB][16];
+    for (int l = 0; l < NLIB; l++) {
+      if (!has[l] && l == L_DNNL)
+        snprintf(cell[l], 16, "n/a");
+      else if (!has[l])
+        cell[l][0] = '\0';
+      else if (!run[l])
+        snprintf(cell[l], 16, "skip");
+      else
+        snprintf(cell[l], 16, "%.1f", gf[l]);
+    }
+    char ratio[3][12];
+    const int peer[3] = {L_OB, L_BLIS, L_DNNL};
+    for (int i = 0; i < 3; i++) {
+      if (run[L_SK] && run[peer[i]])
+        snprintf(ratio[i], 12, "%.2f", gf[L_SK] / gf[peer[i]]);
+      else
+        snprintf(ratio[i], 12, "-");
+    }
+    double peak = (dbl ? 0.5 : 1.0) * g_peak[t];
+    int best = -1;
+    for (int l = 0; l < NLIB; l++)
+      if (run[l] && l != L_STR && (best < 0 || gf[l] > gf[best])) best = l;
+    int best_peer = -1;
+    for (int i = 0; i < 3; i++)
+      if (run[peer[i]] && (best_peer < 0 || gf[peer[i]] > gf[best_peer])) best_peer = peer[i];
+    char skp[12] = "-", bpp[12] = "-", strr[12] = "";
+    if (run[L_SK] && peak > 0) snprintf(skp, 12, "%.0f%%", 100.0 * gf[L_SK] / peak);
+    if (best_peer >= 0 && peak > 0) snprintf(bpp, 12, "%.0f%%", 100.0 * gf[best_peer] / peak);
+    if (run[L_STR] && run[L_SK]) snprintf(strr, 12, "%.2f", gf[L_STR] / gf[L_SK]);
+    printf("%-22s %3d  %8s %8s %8s %8s  %6s %7s %7s  %5s %7s  %-8s  %8s %6s\n", label, t,
+           cell[L_SK], cell[L_OB], cell[L_BLIS], cell[L_DNNL], ratio[0], ratio[1], ratio[2], skp,
+           bpp, best >= 0 ? lib_short[best] : "-", cell[L_STR], strr);
+    fflush(stdout);
+  }
+  for (int l = 0; l < NLIB; l++) free(p.c[l]);
+  free(p.sk_1thread[0]), free(p.sk_1thread[1]);
+  free(p.a), free(p.b), free(p.arow), free(p.bcol);
+}
+
+int main(int argc, char **argv) {
+  int quick = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--quick") == 0)
+      quick = 1;
+    else {
+      fprintf(stderr, "usage: gemm_vs_blas [--quick]\n");
+      return 2;
+    }
+  }
+  double start = now();
+  load_blis();
+
+  cfg_t cfg = quick ? (cfg_t){0.03, 3, 1.0} : (cfg_t){0.2, 5, 4.0};
+
+  __builtin_cpu_init();
+  uint32_t isa = sk_active_isa();
+  g_fma_kind = isa >= SK_ISA_AVX512 && __builtin_cpu_supports("avx512f") ? 2
+               : isa >= SK_ISA_AVX2 && __builtin_cpu_supports("fma")   ? 1
+                                                                        : 0;
+  double hz = measure_clock_hz();
+  g_peak[1] = fma_peak_gflops(1, quick ? 10 : 30);
+  g_peak[2] = fma_peak_gflops(2, quick ? 5 : 15);
+
+  const dnnl_version_t *dv = dnnl_version();
+  printf("GEMM: simdkern %u (active ISA %u) vs OpenBLAS, BLIS, oneDNN; row-major C = A B, "
+         "alpha 1, beta 0\n",
+         sk_version_number(), isa);
+  printf("  simdkern  sk_sgemm     from %s\n", lib_of((const void *)sk_sgemm));
+  printf("  OpenBLAS  cblas_sgemm  from %s\n            (%s; kernels for %s)\n",
+         lib_of((const void *)cblas_sgemm), openblas_get_config(), openblas_get_corename());
+  printf("            global cblas_sgemm resolves to %s\n",
+         lib_of(dlsym(RTLD_DEFAULT, "cblas_sgemm")));
+  printf("  BLIS      bli_sgemm    from %s\n            (%s, config %s; dlopen RTLD_LOCAL)\n",
+         lib_of((const void *)p_bli_sgemm), p_bli_info_get_version_str(),
+         p_bli_arch_string(p_bli_arch_query_id()));
+  printf("  oneDNN    dnnl_sgemm   from %s\n            (%d.%d.%d, ISA %s; no f64 GEMM in "
+         "its C API: n/a)\n",
+         lib_of((const void *)dnnl_sgemm), dv->major, dv->minor, dv->patch,
+         dnnl_isa_name(dnnl_get_effective_cpu_isa()));
+  if (strstr(lib_of((const void *)cblas_sgemm), "openblas") == NULL ||
+      strstr(lib_of(dlsym(RTLD_DEFAULT, "cblas_sgemm")), "openblas") == NULL)
+    fprintf(stderr, "WARNING: cblas_sgemm does not come from OpenBLAS\n");
+  if (strstr(lib_of((const void *)p_bli_sgemm), "blis") == NULL)
+    fprintf(stderr, "WARNING: bli_sgemm does not come from BLIS\n");
+  printf("clock (dependent add chain)   %8.3f GHz\n", hz / 1e9);
+  if (g_fma_kind)
+    printf("f32 FMA peak (%s)  %8.1f GFLOP/s on 1 thread (%.1f FLOP/cycle), %.1f on 2 threads;"
+           " f64 = half\n",
+           g_fma_kind == 2 ? "AVX-512, 16 chains" : "AVX2, 12 chains", g_peak[1],
+           g_peak[1] * 1e9 / hz, g_peak[2]);
+  else
+    printf("f32 FMA peak: n/a (no AVX2+FMA)\n");
+  printf("interleaved batches of >= %.0f ms (order rotates), median of %d rounds (3 when a call "
+         "takes > 0.5 s);\nGFLOP/s = 2mnk / time. sk%%pk / best%%pk: simdkern / the fastest peer "
+         "against the FMA peak of that many threads.\n",
+         cfg.target * 1e3, cfg.rounds);
+  printf("'skip': projected call > %.0f s from the previous size. 'fastest' excludes Strassen; "
+         "str/sk = Strassen / classical simdkern.\n",
+         cfg.max_call);
+
+  shape_t shapes[32];
+  int ns = 0;
+  const size_t squares[] = {16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+  for (int i = 0; i < 9; i++) {
+    if (quick && squares[i] > 2048) continue;
+    shapes[ns++] = (shape_t){squares[i], squares[i], squares[i], 1};
+  }
+  const size_t ms[] = {1, 8, 64};
+  const size_t kn[2][2] = {{384, 1536}, {1536, 384}};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 2; j++) shapes[ns++] = (shape_t){ms[i], kn[j][1], kn[j][0], 0};
+
+  double worst_err[NLIB] = {0};
+  char worst_where[NLIB][64] = {{0}};
+  for (int dbl = 0; dbl <= 1; dbl++) {
+    printf("\n%s GEMM, GFLOP/s (noisy: shared 2-core machine)\n", dbl ? "f64 (dgemm)" : "f32 (sgemm)");
+    printf("%-22s %3s  %8s %8s %8s %8s  %6s %7s %7s  %5s %7s  %-8s  %8s %6s\n", "problem", "thr",
+           "simdkern", "OpenBLAS", "BLIS", "oneDNN", "sk/OB", "sk/BLIS", "sk/DNNL", "sk%pk",
+           "best%pk", "fastest", "strassen", "str/sk");
+    for (int i = 0; i < ns; i++) run_problem(&cfg, &shapes[i], dbl, worst_err, worst_where);
+  }
+
+  printf("\nlargest difference from OpenBLAS, max |C - C_OB| / (|a_i| |b_j|) in eps of the type "
+         "(tolerance 2k eps, Strassen 32k eps):\n");
+  for (int l = 0; l < NLIB; l++)
+    if (l != L_OB)
+      printf("  %-12s %8.2f eps  (%s)\n", lib_name[l], worst_err[l],
+             worst_where[l][0] ? worst_where[l] : "not run");
+  printf("\ntotal %.1f s\n", now() - start);
+  return 0;
+}

@@ -1,0 +1,236 @@
+//! The Goto/BLIS loops around the micro-kernel:
+//!
+//! ```text
+//! for jc in n step NC:            B panel  kc x nc  -> packed once, shared (L3)
+//!   for pc in k step KC:
+//!     for ic in m step MC:        A block  mc x kc  -> packed per block (L2)
+//!       for jr in nc step NR:     B micro-panel kc x nr stays in L1
+//!         for ir in mc step MR:   micro-kernel: MR x NR tile of C in registers
+//! ```
+//!
+//! Threads split the ic loop (each packs its own A block) or, when there
+//! are fewer row blocks than threads, the jr loop over a shared packed A.
+//! Each C tile is always computed by one micro-kernel call over the same
+//! k blocks in the same order, so results are identical for any thread
+//! count.
+
+use super::kernels::{Blocking, GemmKernel, GemmReal};
+use super::matrix::{MatMut, MatRef};
+use super::pack::{pack_a, pack_b};
+use super::workspace::{with_buffer, A_PACK, B_PACK};
+use crate::runtime::{cache::cache_sizes, threads, Isa};
+use rayon::prelude::*;
+
+/// Below this many multiply-adds one thread is faster than waking others.
+const PARALLEL_MIN_MACS: usize = 96 * 96 * 96;
+
+/// Largest MR * NR of any kernel (the edge-tile buffer).
+const MAX_TILE: usize = 32 * 12;
+
+/// C's element (0, 0) and strides, shareable across the pool's threads;
+/// each task writes only its own tiles.
+#[derive(Copy, Clone)]
+struct Out<T> {
+    ptr: *mut T,
+    rs: isize,
+    cs: isize,
+}
+// SAFETY: tasks write disjoint tiles of C (see the module docs).
+unsafe impl<T> Send for Out<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Out<T> {}
+
+/// `C = alpha * A * B + beta * C` with the kernel of `isa` (which the CPU
+/// must have); shapes already checked.
+pub fn gemm<T: GemmReal>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: &mut MatMut<T>,
+) {
+    let (m, n, k) = (c.rows(), c.cols(), a.cols());
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 || alpha == T::ZERO {
+        scale(beta, c);
+        return;
+    }
+    // The micro-kernel stores columns of C as vectors: for a row-major C
+    // compute C^T = B^T A^T instead, whose C is column-major.
+    if c.cs() == 1 && c.rs() != 1 {
+        let mut ct = c.rb_mut().t();
+        return blocked(isa, alpha, b.t(), a.t(), beta, &mut ct);
+    }
+    blocked(isa, alpha, a, b, beta, c)
+}
+
+/// `C = beta * C` (zeros when beta == 0, without reading C).
+fn scale<T: GemmReal>(beta: T, c: &mut MatMut<T>) {
+    for j in 0..c.cols() {
+        for i in 0..c.rows() {
+            let v = c.at_mut(i, j);
+            *v = if beta == T::ZERO { T::ZERO } else { beta * *v };
+        }
+    }
+}
+
+fn blocked<T: GemmReal>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: &mut MatMut<T>,
+) {
+    let (m, n, k) = (c.rows(), c.cols(), a.cols());
+    let kern = T::kernel(isa);
+    let blk = Blocking::derive(cache_sizes(), kern.mr, kern.nr, std::mem::size_of::<T>());
+    let threads = if m * n * k >= PARALLEL_MIN_MACS {
+        threads::num_threads()
+    } else {
+        1
+    };
+    let out = Out {
+        ptr: c.ptr(),
+        rs: c.rs(),
+        cs: c.cs(),
+    };
+    for jc in (0..n).step_by(blk.nc) {
+        let nc = blk.nc.min(n - jc);
+        for pc in (0..k).step_by(blk.kc) {
+            let kc = blk.kc.min(k - pc);
+            let beta = if pc == 0 { beta } else { T::ONE };
+            let b_len = nc.div_ceil(kern.nr) * kern.nr * kc;
+            with_buffer(&B_PACK, b_len, |bpack: &mut [T]| {
+                pack_b_parallel(b.block(pc, jc, kc, nc), kern.nr, bpack, threads);
+                let a_blk = a.block(0, pc, m, kc);
+                // SAFETY: jc + nc <= n, so the offset stays inside C.
+                let out = Out {
+                    ptr: unsafe { out.ptr.offset(jc as isize * out.cs) },
+                    ..out
+                };
+                row_blocks(kern, blk, alpha, a_blk, bpack, nc, beta, out, threads);
+            });
+        }
+    }
+}
+
+/// Packs B's panels, in parallel for large panels.
+fn pack_b_parallel<T: GemmReal>(b: MatRef<T>, nr: usize, dst: &mut [T], threads: usize) {
+    let (kc, nc) = (b.rows(), b.cols());
+    if threads == 1 {
+        return pack_b(b, nr, dst);
+    }
+    let run = || {
+        dst.par_chunks_mut(kc * nr)
+            .enumerate()
+            .for_each(|(q, panel)| {
+                let cols = nr.min(nc - q * nr);
+                pack_b(b.block(0, q * nr, kc, cols), nr, panel);
+            })
+    };
+    if threads::install(run).is_err() {
+        pack_b(b, nr, dst);
+    }
+}
+
+/// The ic loop and everything inside it, for one packed B panel.
+#[allow(clippy::too_many_arguments)]
+fn row_blocks<T: GemmReal>(
+    kern: &GemmKernel<T>,
+    blk: Blocking,
+    alpha: T,
+    a: MatRef<T>,
+    bpack: &[T],
+    nc: usize,
+    beta: T,
+    out: Out<T>,
+    threads: usize,
+) {
+    let (m, kc) = (a.rows(), a.cols());
+    let n_ic = m.div_ceil(blk.mc);
+    let n_jr = nc.div_ceil(kern.nr);
+    let one_block = move |q: usize, jr: std::ops::Range<usize>| {
+        let out: Out<T> = out; // capture the Sync wrapper, not its raw field
+        let (ic, mc) = (q * blk.mc, blk.mc.min(m - q * blk.mc));
+        let a_len = mc.div_ceil(kern.mr) * kern.mr * kc;
+        with_buffer(&A_PACK, a_len, |apack: &mut [T]| {
+            pack_a(a.block(ic, 0, mc, kc), kern.mr, apack);
+            // SAFETY: tile offsets stay inside the ic block of C.
+            let out = Out {
+                ptr: unsafe { out.ptr.offset(ic as isize * out.rs) },
+                ..out
+            };
+            unsafe { macro_kernel(kern, alpha, apack, bpack, (mc, nc, kc), beta, out, jr) };
+        })
+    };
+    if threads == 1 {
+        (0..n_ic).for_each(|q| one_block(q, 0..n_jr));
+        return;
+    }
+    // Work items: whole row blocks when there are enough to go round,
+    // otherwise row blocks cut into column ranges of micro-panels.
+    let cuts = if n_ic >= threads {
+        1
+    } else {
+        threads.div_ceil(n_ic).min(n_jr)
+    };
+    let run = || {
+        (0..n_ic * cuts).into_par_iter().for_each(|item| {
+            let (q, s) = (item / cuts, item % cuts);
+            let (lo, hi) = (s * n_jr / cuts, (s + 1) * n_jr / cuts);
+            one_block(q, lo..hi);
+        })
+    };
+    if threads::install(run).is_err() {
+        (0..n_ic).for_each(|q| one_block(q, 0..n_jr));
+    }
+}
+
+/// The jr and ir loops over one packed A block and B panel, for the
+/// micro-panels `jr` of B.
+///
+/// # Safety
+/// `out` addresses an `mc x nc` block of C valid for reads and writes.
+#[allow(clippy::too_many_arguments)]
+unsafe fn macro_kernel<T: GemmReal>(
+    kern: &GemmKernel<T>,
+    alpha: T,
+    apack: &[T],
+    bpack: &[T],
+    (mc, nc, kc): (usize, usize, usize),
+    beta: T,
+    out: Out<T>,
+    jr: std::ops::Range<usize>,
+) {
+    let (mr, nr) = (kern.mr, kern.nr);
+    for jp in jr {
+        let j0 = jp * nr;
+        let cols = nr.min(nc - j0);
+        let b = bpack.as_ptr().add(jp * nr * kc);
+        for ip in 0..mc.div_ceil(mr) {
+            let i0 = ip * mr;
+            let rows = mr.min(mc - i0);
+            let a = apack.as_ptr().add(ip * mr * kc);
+            let c = out.ptr.offset(i0 as isize * out.rs + j0 as isize * out.cs);
+            if rows == mr && cols == nr {
+                (kern.run)(kc, alpha, a, b, beta, c, out.rs, out.cs);
+            } else {
+                // Edge tile: compute the full tile aside, then merge the
+                // part that exists.
+                let mut tile = [T::ZERO; MAX_TILE];
+                (kern.run)(kc, alpha, a, b, T::ZERO, tile.as_mut_ptr(), 1, mr as isize);
+                for j in 0..cols {
+                    for i in 0..rows {
+                        let p = c.offset(i as isize * out.rs + j as isize * out.cs);
+                        let v = tile[j * mr + i];
+                        *p = if beta == T::ZERO { v } else { v + beta * *p };
+                    }
+                }
+            }
+        }
+    }
+}
