@@ -62,9 +62,74 @@ pub fn gemm<T: GemmReal>(
     // compute C^T = B^T A^T instead, whose C is column-major.
     if c.cs() == 1 && c.rs() != 1 {
         let mut ct = c.rb_mut().t();
-        return blocked(isa, alpha, b.t(), a.t(), beta, &mut ct);
+        return oriented(isa, alpha, b.t(), a.t(), beta, &mut ct);
     }
-    blocked(isa, alpha, a, b, beta, c)
+    oriented(isa, alpha, a, b, beta, c)
+}
+
+/// Small products go through the unpacked kernels, the rest through the
+/// blocked loops.
+fn oriented<T: GemmReal>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: &mut MatMut<T>,
+) {
+    if !direct(isa, alpha, a, b, beta, c) {
+        blocked(isa, alpha, a, b, beta, c)
+    }
+}
+
+/// Largest m, n and k of the unpacked path: up to here packing would cost
+/// as much as the product (measured crossover, see docs/PERFORMANCE.md).
+const DIRECT_MAX: usize = 64;
+
+/// The unpacked small-matrix path, when the ISA has it and A and C are
+/// column-major (after orientation, the common layouts are); returns
+/// whether it ran.
+fn direct<T: GemmReal>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: &mut MatMut<T>,
+) -> bool {
+    let (m, n, k) = (c.rows(), c.cols(), a.cols());
+    if m.max(n).max(k) > DIRECT_MAX || a.rs() != 1 || c.rs() != 1 {
+        return false;
+    }
+    let Some(d) = T::direct(isa) else {
+        return false;
+    };
+    let (run, mr) = if m <= d.lanes {
+        (d.one, d.lanes)
+    } else {
+        (d.two, 2 * d.lanes)
+    };
+    let (ap, cp) = (a.ptr(), c.ptr());
+    for j0 in (0..n).step_by(d.nr) {
+        for i0 in (0..m).step_by(mr) {
+            let (rows, cols) = (mr.min(m - i0), d.nr.min(n - j0));
+            // SAFETY: the tile lies inside A, B and C (checked views); A and
+            // C have unit row stride as the kernel needs.
+            unsafe {
+                run(
+                    k,
+                    alpha,
+                    (ap.add(i0), a.cs()),
+                    (b.ptr().offset(j0 as isize * b.cs()), b.rs(), b.cs()),
+                    beta,
+                    (cp.add(i0).offset(j0 as isize * c.cs()), c.cs()),
+                    rows,
+                    cols,
+                )
+            };
+        }
+    }
+    true
 }
 
 /// `C = beta * C` (zeros when beta == 0, without reading C).
@@ -86,7 +151,7 @@ fn blocked<T: GemmReal>(
     c: &mut MatMut<T>,
 ) {
     let (m, n, k) = (c.rows(), c.cols(), a.cols());
-    let kern = T::kernel(isa);
+    let kern = T::kernel(isa, m);
     let blk = Blocking::derive(cache_sizes(), kern.mr, kern.nr, std::mem::size_of::<T>());
     let threads = if m * n * k >= PARALLEL_MIN_MACS {
         threads::num_threads()
@@ -221,12 +286,14 @@ unsafe fn macro_kernel<T: GemmReal>(
             } else {
                 // Edge tile: compute the full tile aside, then merge the
                 // part that exists.
-                let mut tile = [T::ZERO; MAX_TILE];
-                (kern.run)(kc, alpha, a, b, T::ZERO, tile.as_mut_ptr(), 1, mr as isize);
+                // beta == 0 makes the kernel write every value of the tile.
+                let mut tile = [std::mem::MaybeUninit::<T>::uninit(); MAX_TILE];
+                let t = tile.as_mut_ptr().cast::<T>();
+                (kern.run)(kc, alpha, a, b, T::ZERO, t, 1, mr as isize);
                 for j in 0..cols {
                     for i in 0..rows {
                         let p = c.offset(i as isize * out.rs + j as isize * out.cs);
-                        let v = tile[j * mr + i];
+                        let v = *t.add(j * mr + i);
                         *p = if beta == T::ZERO { v } else { v + beta * *p };
                     }
                 }

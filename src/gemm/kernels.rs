@@ -77,10 +77,39 @@ unsafe fn scalar_4x4<T: Real>(
     }
 }
 
+/// One tile of the unpacked small-matrix path: `(k, alpha, (a, csa),
+/// (b, rsb, csb), beta, (c, csc), rows, cols)`; see `x86_64::direct`.
+pub type DirectKernel<T> = unsafe fn(
+    usize,
+    T,
+    (*const T, isize),
+    (*const T, isize, isize),
+    T,
+    (*mut T, isize),
+    usize,
+    usize,
+);
+
+/// The small-matrix kernels of one ISA: tiles one and two vectors tall.
+pub struct Direct<T: 'static> {
+    /// Elements per vector.
+    pub lanes: usize,
+    /// Columns per tile.
+    pub nr: usize,
+    /// Tiles of up to `lanes` rows.
+    pub one: DirectKernel<T>,
+    /// Tiles of up to `2 * lanes` rows.
+    pub two: DirectKernel<T>,
+}
+
 /// Element types with GEMM kernels.
 pub trait GemmReal: Real {
-    /// The kernel for `isa`, which the CPU must have.
-    fn kernel(isa: Isa) -> &'static GemmKernel<Self>;
+    /// The unpacked small-matrix kernels of `isa`, if it has them.
+    fn direct(isa: Isa) -> Option<&'static Direct<Self>>;
+    /// The kernel for `isa` (which the CPU must have) and a C of `m` rows:
+    /// half-height tiles when m fits one, so short products do not compute
+    /// rows of padding.
+    fn kernel(isa: Isa, m: usize) -> &'static GemmKernel<Self>;
 }
 
 static SCALAR_F32: GemmKernel<f32> = GemmKernel {
@@ -96,7 +125,7 @@ static SCALAR_F64: GemmKernel<f64> = GemmKernel {
 
 #[cfg(target_arch = "x86_64")]
 mod tables {
-    use super::super::x86_64::{avx2, avx512};
+    use super::super::x86_64::{avx2, avx512, direct};
     use super::GemmKernel;
     pub static AVX2_F32: GemmKernel<f32> = GemmKernel {
         mr: avx2::SGEMM_MR,
@@ -118,25 +147,88 @@ mod tables {
         nr: avx512::DGEMM_NR,
         run: avx512::dgemm_16x12,
     };
+    pub static DIRECT_F32: super::Direct<f32> = super::Direct {
+        lanes: 16,
+        nr: direct::NR,
+        one: direct::sgemm_direct::<1>,
+        two: direct::sgemm_direct::<2>,
+    };
+    pub static DIRECT_F64: super::Direct<f64> = super::Direct {
+        lanes: 8,
+        nr: direct::NR,
+        one: direct::dgemm_direct::<1>,
+        two: direct::dgemm_direct::<2>,
+    };
+    pub static AVX2_F32_NARROW: GemmKernel<f32> = GemmKernel {
+        mr: avx2::SGEMM_MR / 2,
+        nr: avx2::SGEMM_NR,
+        run: avx2::sgemm_8x6,
+    };
+    pub static AVX2_F64_NARROW: GemmKernel<f64> = GemmKernel {
+        mr: avx2::DGEMM_MR / 2,
+        nr: avx2::DGEMM_NR,
+        run: avx2::dgemm_4x6,
+    };
+    pub static AVX512_F32_NARROW: GemmKernel<f32> = GemmKernel {
+        mr: avx512::SGEMM_MR / 2,
+        nr: avx512::SGEMM_NR,
+        run: avx512::sgemm_16x12,
+    };
+    pub static AVX512_F64_NARROW: GemmKernel<f64> = GemmKernel {
+        mr: avx512::DGEMM_MR / 2,
+        nr: avx512::DGEMM_NR,
+        run: avx512::dgemm_8x12,
+    };
 }
 
 macro_rules! impl_gemm_real {
-    ($t:ty, $scalar:ident, $avx2:ident, $avx512:ident) => {
+    ($t:ty, $scalar:ident, $avx2:ident, $avx512:ident, $avx2n:ident, $avx512n:ident, $direct:ident) => {
         impl GemmReal for $t {
             #[inline]
-            fn kernel(isa: Isa) -> &'static GemmKernel<$t> {
+            fn direct(isa: Isa) -> Option<&'static Direct<$t>> {
                 #[cfg(target_arch = "x86_64")]
-                match isa {
-                    Isa::Scalar => {}
-                    Isa::Avx2 => return &tables::$avx2,
-                    Isa::Avx512 | Isa::Avx512Vnni => return &tables::$avx512,
+                if isa >= Isa::Avx512 {
+                    return Some(&tables::$direct);
                 }
                 let _ = isa;
-                &$scalar
+                None
+            }
+            #[inline]
+            fn kernel(isa: Isa, m: usize) -> &'static GemmKernel<$t> {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let (wide, narrow) = match isa {
+                        Isa::Scalar => (&$scalar, &$scalar),
+                        Isa::Avx2 => (&tables::$avx2, &tables::$avx2n),
+                        Isa::Avx512 | Isa::Avx512Vnni => (&tables::$avx512, &tables::$avx512n),
+                    };
+                    return if m <= narrow.mr { narrow } else { wide };
+                }
+                #[allow(unreachable_code)]
+                {
+                    let _ = (isa, m);
+                    &$scalar
+                }
             }
         }
     };
 }
 
-impl_gemm_real!(f32, SCALAR_F32, AVX2_F32, AVX512_F32);
-impl_gemm_real!(f64, SCALAR_F64, AVX2_F64, AVX512_F64);
+impl_gemm_real!(
+    f32,
+    SCALAR_F32,
+    AVX2_F32,
+    AVX512_F32,
+    AVX2_F32_NARROW,
+    AVX512_F32_NARROW,
+    DIRECT_F32
+);
+impl_gemm_real!(
+    f64,
+    SCALAR_F64,
+    AVX2_F64,
+    AVX512_F64,
+    AVX2_F64_NARROW,
+    AVX512_F64_NARROW,
+    DIRECT_F64
+);

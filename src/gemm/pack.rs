@@ -26,28 +26,34 @@ pub fn pack_b<T: Real>(b: MatRef<T>, nr: usize, dst: &mut [T]) {
     pack_a(b.t(), nr, dst);
 }
 
-/// One panel: `src` is `rows x kc` (rows <= width); writes `kc * width`.
+/// One panel: `src` is `rows x kc` (rows <= width); writes `kc * width`
+/// values, step by step, zero-padding rows `rows..width`.
 fn pack_panel<T: Real>(src: MatRef<T>, width: usize, dst: &mut [T]) {
     let (rows, kc) = (src.rows(), src.cols());
     let (rs, cs) = (src.rs(), src.cs());
     let base = src.ptr();
-    if rows == width && rs == 1 {
-        // Each step is a contiguous run of `width` values.
-        for (p, out) in dst.chunks_exact_mut(width).take(kc).enumerate() {
-            // SAFETY: the view's elements (0..rows, p) are valid.
-            let col = unsafe { std::slice::from_raw_parts(base.offset(p as isize * cs), width) };
-            out.copy_from_slice(col);
+    assert!(dst.len() >= kc * width && rows <= width);
+    let out = dst.as_mut_ptr();
+    // SAFETY: (i, p) for i < rows, p < kc are elements of the view, and
+    // dst holds kc * width values (asserted).
+    unsafe {
+        if rs == 1 {
+            // Each step is a contiguous run of `rows` values.
+            for p in 0..kc {
+                let col = base.offset(p as isize * cs);
+                std::ptr::copy_nonoverlapping(col, out.add(p * width), rows);
+                std::ptr::write_bytes(out.add(p * width + rows), 0, width - rows);
+            }
+            return;
         }
-        return;
-    }
-    if rows < width {
-        dst[..kc * width].fill(T::ZERO);
-    }
-    for i in 0..rows {
-        // SAFETY: (i, p) for p < kc are elements of the view.
-        let row = unsafe { base.offset(i as isize * rs) };
+        // Transposing copy: sequential writes, strided reads.
         for p in 0..kc {
-            dst[p * width + i] = unsafe { *row.offset(p as isize * cs) };
+            let col = base.offset(p as isize * cs);
+            let step = out.add(p * width);
+            for i in 0..rows {
+                *step.add(i) = *col.offset(i as isize * rs);
+            }
+            std::ptr::write_bytes(step.add(rows), 0, width - rows);
         }
     }
 }

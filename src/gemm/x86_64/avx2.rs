@@ -44,3 +44,35 @@ microkernel!(
     _mm256_fmadd_pd,
     _mm256_mul_pd
 );
+
+microkernel!(
+    sgemm_8x6,
+    "avx2,fma",
+    f32,
+    __m256,
+    lanes = 8,
+    mv = 1,
+    nr = 6,
+    _mm256_setzero_ps,
+    _mm256_set1_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_fmadd_ps,
+    _mm256_mul_ps
+);
+
+microkernel!(
+    dgemm_4x6,
+    "avx2,fma",
+    f64,
+    __m256d,
+    lanes = 4,
+    mv = 1,
+    nr = 6,
+    _mm256_setzero_pd,
+    _mm256_set1_pd,
+    _mm256_loadu_pd,
+    _mm256_storeu_pd,
+    _mm256_fmadd_pd,
+    _mm256_mul_pd
+);

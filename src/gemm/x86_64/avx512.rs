@@ -45,3 +45,35 @@ microkernel!(
     _mm512_fmadd_pd,
     _mm512_mul_pd
 );
+
+microkernel!(
+    sgemm_16x12,
+    "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma",
+    f32,
+    __m512,
+    lanes = 16,
+    mv = 1,
+    nr = 12,
+    _mm512_setzero_ps,
+    _mm512_set1_ps,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_fmadd_ps,
+    _mm512_mul_ps
+);
+
+microkernel!(
+    dgemm_8x12,
+    "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma",
+    f64,
+    __m512d,
+    lanes = 8,
+    mv = 1,
+    nr = 12,
+    _mm512_setzero_pd,
+    _mm512_set1_pd,
+    _mm512_loadu_pd,
+    _mm512_storeu_pd,
+    _mm512_fmadd_pd,
+    _mm512_mul_pd
+);

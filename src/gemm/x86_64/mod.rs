@@ -2,4 +2,5 @@
 
 pub mod avx2;
 pub mod avx512;
+pub mod direct;
 mod microkernel;

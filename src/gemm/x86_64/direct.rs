@@ -1,0 +1,105 @@
+//! Small-matrix GEMM without packing (AVX-512): the micro-kernel reads A
+//! straight from a column-major layout and broadcasts B from any strides.
+//! For m, n, k up to about 64 packing costs as much as the product itself.
+//! Edge rows are masked; edge columns repeat the last real column (so no
+//! load leaves the matrix) and are not stored.
+
+use core::arch::x86_64::*;
+
+/// Columns of a direct tile.
+pub const NR: usize = 12;
+
+/// Defines `pub unsafe fn $name<const MV: usize>(...)`: one tile of at most
+/// `MV * lanes` rows and `NR` columns of `C = alpha * A * B + beta * C`.
+macro_rules! direct_kernel {
+    (
+        $name:ident, $t:ty, $v:ty, $mask:ty, lanes = $lanes:expr,
+        $setzero:ident, $set1:ident, $maskz_loadu:ident, $mask_storeu:ident, $fmadd:ident, $mul:ident
+    ) => {
+        /// One direct tile; see the module docs.
+        ///
+        /// # Safety
+        /// AVX-512 F/BW/DQ/VL present; `a` addresses `rows x k` values with
+        /// unit row stride and column stride `csa`; `b` addresses `k x cols`
+        /// values with strides `rsb`, `csb`; `c` a `rows x cols` tile with
+        /// unit row stride and column stride `csc`; `1 <= rows <= MV * lanes`,
+        /// `1 <= cols <= NR`.
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $name<const MV: usize>(
+            k: usize,
+            alpha: $t,
+            (a, csa): (*const $t, isize),
+            (b, rsb, csb): (*const $t, isize, isize),
+            beta: $t,
+            (c, csc): (*mut $t, isize),
+            rows: usize,
+            cols: usize,
+        ) {
+            const L: usize = $lanes;
+            let mut masks = [0 as $mask; MV];
+            for (h, m) in masks.iter_mut().enumerate() {
+                let live = rows.saturating_sub(h * L).min(L);
+                *m = ((1u64 << live) - 1) as $mask;
+            }
+            let mut col_off = [0isize; NR];
+            for (j, off) in col_off.iter_mut().enumerate() {
+                *off = j.min(cols - 1) as isize * csb;
+            }
+            let mut acc = [[$setzero(); NR]; MV];
+            for p in 0..k {
+                let ap = a.offset(p as isize * csa);
+                let mut av = [$setzero(); MV];
+                for h in 0..MV {
+                    av[h] = $maskz_loadu(masks[h], ap.add(h * L));
+                }
+                let bp = b.offset(p as isize * rsb);
+                for j in 0..NR {
+                    let bj = $set1(*bp.offset(col_off[j]));
+                    for h in 0..MV {
+                        acc[h][j] = $fmadd(av[h], bj, acc[h][j]);
+                    }
+                }
+            }
+            let (va, vb) = ($set1(alpha), $set1(beta));
+            for j in 0..cols.min(NR) {
+                let cj = c.offset(j as isize * csc);
+                for h in 0..MV {
+                    let mut r = $mul(acc[h][j], va);
+                    if beta != 0.0 {
+                        r = $fmadd($maskz_loadu(masks[h], cj.add(h * L)), vb, r);
+                    }
+                    $mask_storeu(cj.add(h * L), masks[h], r);
+                }
+            }
+        }
+    };
+}
+
+direct_kernel!(
+    sgemm_direct,
+    f32,
+    __m512,
+    __mmask16,
+    lanes = 16,
+    _mm512_setzero_ps,
+    _mm512_set1_ps,
+    _mm512_maskz_loadu_ps,
+    _mm512_mask_storeu_ps,
+    _mm512_fmadd_ps,
+    _mm512_mul_ps
+);
+
+direct_kernel!(
+    dgemm_direct,
+    f64,
+    __m512d,
+    __mmask8,
+    lanes = 8,
+    _mm512_setzero_pd,
+    _mm512_set1_pd,
+    _mm512_maskz_loadu_pd,
+    _mm512_mask_storeu_pd,
+    _mm512_fmadd_pd,
+    _mm512_mul_pd
+);
