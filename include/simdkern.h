@@ -106,6 +106,11 @@
 #define SK_ISA_AVX512_VNNI 3
 
 /**
+ * Per-core data cache sizes in bytes.
+ */
+typedef struct CacheSizes CacheSizes;
+
+/**
  * Result code of every fallible simdkern function. Values are pinned and
  * new codes are only appended.
  */
@@ -176,6 +181,8 @@ typedef int32_t sk_status;
  * A bug in simdkern, for example a caught panic; please report it.
  */
 #define SK_ERR_INTERNAL 12
+
+
 
 #ifdef __cplusplus
 extern "C" {

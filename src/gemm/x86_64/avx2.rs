@@ -4,12 +4,16 @@
 use super::microkernel::microkernel;
 use core::arch::x86_64::*;
 
+/// cbindgen:ignore
 /// Rows of the f32 tile.
 pub const SGEMM_MR: usize = 16;
+/// cbindgen:ignore
 /// Columns of the f32 tile.
 pub const SGEMM_NR: usize = 6;
+/// cbindgen:ignore
 /// Rows of the f64 tile.
 pub const DGEMM_MR: usize = 8;
+/// cbindgen:ignore
 /// Columns of the f64 tile.
 pub const DGEMM_NR: usize = 6;
 

@@ -6,6 +6,7 @@
 
 use core::arch::x86_64::*;
 
+/// cbindgen:ignore
 /// Columns of a direct tile.
 pub const NR: usize = 12;
 
