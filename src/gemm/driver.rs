@@ -19,7 +19,6 @@ use super::matrix::{MatMut, MatRef};
 use super::pack::{pack_a, pack_b};
 use super::workspace::{with_buffer, A_PACK, B_PACK};
 use crate::runtime::{cache::cache_sizes, threads, Isa};
-use rayon::prelude::*;
 
 /// Below this many multiply-adds one thread is faster than waking others.
 const PARALLEL_MIN_MACS: usize = 96 * 96 * 96;
@@ -186,20 +185,27 @@ fn blocked<T: GemmReal>(
 /// Packs B's panels, in parallel for large panels.
 fn pack_b_parallel<T: GemmReal>(b: MatRef<T>, nr: usize, dst: &mut [T], threads: usize) {
     let (kc, nc) = (b.rows(), b.cols());
-    if threads == 1 {
+    let panels = nc.div_ceil(nr);
+    if threads == 1 || panels < 2 {
         return pack_b(b, nr, dst);
     }
-    let run = || {
-        dst.par_chunks_mut(kc * nr)
-            .enumerate()
-            .for_each(|(q, panel)| {
-                let cols = nr.min(nc - q * nr);
-                pack_b(b.block(0, q * nr, kc, cols), nr, panel);
-            })
+    assert!(dst.len() >= panels * kc * nr);
+    let out = Out {
+        ptr: dst.as_mut_ptr(),
+        rs: 0,
+        cs: 0,
     };
-    if threads::install(run).is_err() {
-        pack_b(b, nr, dst);
-    }
+    let groups = threads.min(panels);
+    threads::parallel_for(groups, &|g| {
+        let out: Out<T> = out; // capture the Sync wrapper, not its raw field
+        for q in g * panels / groups..(g + 1) * panels / groups {
+            // SAFETY: panel q is inside dst (asserted) and only this item
+            // writes it.
+            let panel =
+                unsafe { std::slice::from_raw_parts_mut(out.ptr.add(q * kc * nr), kc * nr) };
+            pack_b(b.block(0, q * nr, kc, nr.min(nc - q * nr)), nr, panel);
+        }
+    });
 }
 
 /// The ic loop and everything inside it, for one packed B panel.
@@ -243,16 +249,10 @@ fn row_blocks<T: GemmReal>(
     } else {
         threads.div_ceil(n_ic).min(n_jr)
     };
-    let run = || {
-        (0..n_ic * cuts).into_par_iter().for_each(|item| {
-            let (q, s) = (item / cuts, item % cuts);
-            let (lo, hi) = (s * n_jr / cuts, (s + 1) * n_jr / cuts);
-            one_block(q, lo..hi);
-        })
-    };
-    if threads::install(run).is_err() {
-        (0..n_ic).for_each(|q| one_block(q, 0..n_jr));
-    }
+    threads::parallel_for(n_ic * cuts, &|item| {
+        let (q, s) = (item / cuts, item % cuts);
+        one_block(q, s * n_jr / cuts..(s + 1) * n_jr / cuts);
+    });
 }
 
 /// The jr and ir loops over one packed A block and B panel, for the
