@@ -81,13 +81,17 @@ fn oriented<T: GemmReal>(
     }
 }
 
-/// Largest m, n and k of the unpacked path: up to here packing would cost
-/// as much as the product (measured crossover, see docs/PERFORMANCE.md).
+/// Largest m, n and k of the unpacked path for square-ish products: up to
+/// here packing would cost as much as the product.
 const DIRECT_MAX: usize = 64;
 
-/// The unpacked small-matrix path, when the ISA has it and A and C are
-/// column-major (after orientation, the common layouts are); returns
-/// whether it ran.
+/// Most columns of C for the unpacked path whatever m and k (GEMV-like
+/// shapes, where packing A would copy all of it to use it once).
+const DIRECT_SKINNY: usize = 12;
+
+/// The unpacked path, when the ISA has it, A and C are column-major (after
+/// orientation the common layouts are), and the product is small or has
+/// few columns; returns whether it ran.
 fn direct<T: GemmReal>(
     isa: Isa,
     alpha: T,
@@ -97,36 +101,49 @@ fn direct<T: GemmReal>(
     c: &mut MatMut<T>,
 ) -> bool {
     let (m, n, k) = (c.rows(), c.cols(), a.cols());
-    if m.max(n).max(k) > DIRECT_MAX || a.rs() != 1 || c.rs() != 1 {
+    let small = m.max(n).max(k) <= DIRECT_MAX;
+    if !(small || n <= DIRECT_SKINNY) || a.rs() != 1 || c.rs() != 1 {
         return false;
     }
     let Some(d) = T::direct(isa) else {
         return false;
     };
-    let (run, mr) = if m <= d.lanes {
-        (d.one, d.lanes)
-    } else {
-        (d.two, 2 * d.lanes)
+    let mr = if m <= d.lanes { d.lanes } else { 2 * d.lanes };
+    let step = *super::kernels::WIDTHS.last().expect("widths");
+    let out = Out {
+        ptr: c.ptr(),
+        rs: 1,
+        cs: c.cs(),
     };
-    let (ap, cp) = (a.ptr(), c.ptr());
-    for j0 in (0..n).step_by(d.nr) {
-        for i0 in (0..m).step_by(mr) {
-            let (rows, cols) = (mr.min(m - i0), d.nr.min(n - j0));
-            // SAFETY: the tile lies inside A, B and C (checked views); A and
-            // C have unit row stride as the kernel needs.
+    let strips = m.div_ceil(mr);
+    let strip = |s: usize| {
+        let out: Out<T> = out; // capture the Sync wrapper, not its raw field
+        let i0 = s * mr;
+        let rows = mr.min(m - i0);
+        for j0 in (0..n).step_by(step) {
+            let cols = step.min(n - j0);
+            let (run, _) = d.pick(rows, cols);
+            // SAFETY: the tile lies inside A, B and C (checked views); A
+            // and C have unit row stride as the kernel needs; strips write
+            // disjoint rows of C.
             unsafe {
                 run(
                     k,
                     alpha,
-                    (ap.add(i0), a.cs()),
+                    (a.ptr().add(i0), a.cs()),
                     (b.ptr().offset(j0 as isize * b.cs()), b.rs(), b.cs()),
                     beta,
-                    (cp.add(i0).offset(j0 as isize * c.cs()), c.cs()),
+                    (out.ptr.add(i0).offset(j0 as isize * out.cs), out.cs),
                     rows,
                     cols,
                 )
             };
         }
+    };
+    if m * n * k >= PARALLEL_MIN_MACS && strips > 1 {
+        threads::parallel_for(strips, &strip);
+    } else {
+        (0..strips).for_each(strip);
     }
     true
 }

@@ -90,16 +90,35 @@ pub type DirectKernel<T> = unsafe fn(
     usize,
 );
 
-/// The small-matrix kernels of one ISA: tiles one and two vectors tall.
+/// The unpacked kernels of one ISA: tiles one and two vectors tall, each
+/// for tile widths `WIDTHS`.
 pub struct Direct<T: 'static> {
     /// Elements per vector.
     pub lanes: usize,
-    /// Columns per tile.
-    pub nr: usize,
-    /// Tiles of up to `lanes` rows.
-    pub one: DirectKernel<T>,
-    /// Tiles of up to `2 * lanes` rows.
-    pub two: DirectKernel<T>,
+    /// Tiles of up to `lanes` rows, by width.
+    pub one: [DirectKernel<T>; 5],
+    /// Tiles of up to `2 * lanes` rows, by width.
+    pub two: [DirectKernel<T>; 5],
+}
+
+/// Widths of the unpacked tiles; the widest is also the column step.
+pub const WIDTHS: [usize; 5] = [1, 2, 4, 8, 12];
+
+impl<T> Direct<T> {
+    /// The kernel for tiles of at most `rows` rows and `cols` columns, and
+    /// its width.
+    pub fn pick(&self, rows: usize, cols: usize) -> (DirectKernel<T>, usize) {
+        let w = WIDTHS
+            .iter()
+            .position(|&w| w >= cols)
+            .unwrap_or(WIDTHS.len() - 1);
+        let set = if rows <= self.lanes {
+            &self.one
+        } else {
+            &self.two
+        };
+        (set[w], WIDTHS[w])
+    }
 }
 
 /// Element types with GEMM kernels.
@@ -147,17 +166,26 @@ mod tables {
         nr: avx512::DGEMM_NR,
         run: avx512::dgemm_16x12,
     };
+    macro_rules! widths {
+        ($f:ident, $mv:literal) => {
+            [
+                direct::$f::<$mv, 1>,
+                direct::$f::<$mv, 2>,
+                direct::$f::<$mv, 4>,
+                direct::$f::<$mv, 8>,
+                direct::$f::<$mv, { direct::NR }>,
+            ]
+        };
+    }
     pub static DIRECT_F32: super::Direct<f32> = super::Direct {
         lanes: 16,
-        nr: direct::NR,
-        one: direct::sgemm_direct::<1>,
-        two: direct::sgemm_direct::<2>,
+        one: widths!(sgemm_direct, 1),
+        two: widths!(sgemm_direct, 2),
     };
     pub static DIRECT_F64: super::Direct<f64> = super::Direct {
         lanes: 8,
-        nr: direct::NR,
-        one: direct::dgemm_direct::<1>,
-        two: direct::dgemm_direct::<2>,
+        one: widths!(dgemm_direct, 1),
+        two: widths!(dgemm_direct, 2),
     };
     pub static AVX2_F32_NARROW: GemmKernel<f32> = GemmKernel {
         mr: avx2::SGEMM_MR / 2,

@@ -1,13 +1,16 @@
-//! Small-matrix GEMM without packing (AVX-512): the micro-kernel reads A
-//! straight from a column-major layout and broadcasts B from any strides.
-//! For m, n, k up to about 64 packing costs as much as the product itself.
-//! Edge rows are masked; edge columns repeat the last real column (so no
-//! load leaves the matrix) and are not stored.
+//! GEMM without packing (AVX-512), for small products and for skinny ones
+//! (few columns of C): the micro-kernel reads A straight from a
+//! column-major layout and broadcasts B from any strides. For m, n, k up to
+//! about 64 packing costs as much as the product itself, and with a dozen
+//! columns or fewer (GEMV-like shapes) packing A would copy the whole
+//! matrix to use it once. Edge rows are masked; tiles are instantiated for
+//! 1, 2, 4, 8 and 12 columns, and the unused columns of a tile repeat the
+//! last real one (so no load leaves the matrix) and are not stored.
 
 use core::arch::x86_64::*;
 
 /// cbindgen:ignore
-/// Columns of a direct tile.
+/// Widest direct tile.
 pub const NR: usize = 12;
 
 /// Defines `pub unsafe fn $name<const MV: usize>(...)`: one tile of at most
@@ -27,7 +30,7 @@ macro_rules! direct_kernel {
         /// `1 <= cols <= NR`.
         #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
         #[allow(clippy::too_many_arguments)]
-        pub unsafe fn $name<const MV: usize>(
+        pub unsafe fn $name<const MV: usize, const NR: usize>(
             k: usize,
             alpha: $t,
             (a, csa): (*const $t, isize),
