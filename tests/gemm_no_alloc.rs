@@ -26,10 +26,22 @@ static GLOBAL: Counting = Counting;
 /// Products that take the unpacked path, the one-block path and the
 /// threaded paths (row blocks, and column cuts of one row block).
 fn products(a: &[f32], b: &[f32], c: &mut [f32]) {
-    for (m, n, k) in [(40, 40, 40), (300, 200, 150), (700, 300, 500), (60, 900, 400)] {
+    for (m, n, k) in [
+        (40, 40, 40),
+        (300, 200, 150),
+        (700, 300, 500),
+        (60, 900, 400),
+    ] {
         let av = MatRef::row_major(&a[..m * k], m, k).unwrap();
         let bv = MatRef::new(&b[..k * n], 0, k, n, 1, k as isize).unwrap();
-        gemm(1.0, av, bv, 0.5, MatMut::row_major(&mut c[..m * n], m, n).unwrap()).unwrap();
+        gemm(
+            1.0,
+            av,
+            bv,
+            0.5,
+            MatMut::row_major(&mut c[..m * n], m, n).unwrap(),
+        )
+        .unwrap();
     }
 }
 

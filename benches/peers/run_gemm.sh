@@ -5,8 +5,9 @@
 # target/release/libsimdkern.so, -lopenblas and -ldnnl (BLIS is dlopen()ed
 # with RTLD_LOCAL: it exports cblas_* too), runs it.
 #
-#   bash benches/peers/run_gemm.sh            # full: n up to 4096 (~10 min on 2 cores)
-#   bash benches/peers/run_gemm.sh --quick    # n up to 2048, short batches
+#   bash benches/peers/run_gemm.sh            # full: n up to 4096 (~7-10 min on 2 cores)
+#   bash benches/peers/run_gemm.sh --quick    # n up to 2048, short batches (~1 min)
+#   bash benches/peers/run_gemm.sh --only sk,DNNL   # some libraries (OpenBLAS always runs)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -36,13 +37,14 @@ done
 has_blis_lib || [[ " ${missing[*]} " == *" libblis-dev "* ]] || missing+=(libblis-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     # DESIGN.md: scripts install what they use, or stop with one line.
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ -z "${RUN_GEMM_TRIED_APT:-}" ]; then
         echo "run_gemm.sh: installing ${missing[*]}" >&2
         { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
             >/dev/null 2>&1 || true
-        # A fresh install may have moved the cblas.h alternative; look again.
-        exec bash "${BASH_SOURCE[0]}" "$@"
+        # A fresh install may have moved the cblas.h alternative: look again
+        # from the top (once; a failed install then stops below).
+        RUN_GEMM_TRIED_APT=1 exec bash "${BASH_SOURCE[0]}" "$@"
     fi
     echo "run_gemm.sh: missing ${missing[*]}; install them (apt-get install ${missing[*]})" >&2
     exit 1
@@ -73,6 +75,20 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
         *avx2*) export OPENBLAS_CORETYPE=Haswell ;;
     esac
 fi
+
+# BLIS 0.9 likewise falls back to its AVX2 (haswell) sub-config on Xeons
+# whose FMA units it cannot count; the driver sets BLIS_ARCH_TYPE=skx when
+# it measures two AVX-512 FMA units, unless BLIS_ARCH_TYPE is already set.
+
+# Idle worker threads spin before they sleep: OpenBLAS for 2^28 cycles
+# (~0.1 s), libgomp (BLIS, oneDNN) for GOMP_SPINCOUNT=300000 pause loops
+# (~10 ms on cores with a slow `pause`). On two cores a pool still spinning
+# from the previous library's batch would steal a core from the next one.
+# Cap both spins near a millisecond (unless the caller chose); the driver
+# sleeps 5 ms before every batch, so each batch starts with the others'
+# workers asleep, while calls inside a batch still find their pool spinning.
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-22}" # 2^22 cycles
+export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-20000}"
 
 # Pools sized for the largest thread count the driver asks for (2); it
 # switches between 1 and 2 with openblas_set_num_threads,

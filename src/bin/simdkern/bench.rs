@@ -12,6 +12,9 @@
 //! Bytes and FLOP are the nominal ones of the operation (a kernel that
 //! reads its input twice still counts it once), so extra passes show up as
 //! a lower percentage.
+//!
+//! GEMM is bound by arithmetic, not bytes: its rows (`bench_gemm.rs`)
+//! compare GFLOP/s with the measured FMA peak of one core.
 
 use crate::limits::{Caches, Limits};
 use crate::timing::{fmt_time, Timer};
@@ -23,7 +26,7 @@ use std::time::Instant;
 /// Options of `simdkern bench`.
 #[derive(Clone, Debug, Default)]
 pub struct BenchOpts {
-    /// Shorter batches and no 64M size (finishes in well under 20 s).
+    /// Shorter batches, no 64M size and no n = 2048 GEMM (well under 30 s).
     pub quick: bool,
     /// Cap the ISA before measuring (as `SIMDKERN_MAX_ISA` would).
     pub isa: Option<Isa>,
@@ -32,8 +35,9 @@ pub struct BenchOpts {
 }
 
 /// Every kernel the tool times, in print order.
-pub const KERNELS: [&str; 10] = [
+pub const KERNELS: [&str; 12] = [
     "sdot", "ddot", "dot_u8s8", "saxpy", "daxpy", "sscal", "snrm2", "dnrm2", "sasum", "isamax",
+    "sgemm", "dgemm",
 ];
 
 /// The per-element work of one kernel call.
@@ -160,7 +164,7 @@ pub fn run(opts: &BenchOpts) -> Result<(), String> {
         }
     }
     println!(
-        "simdkern {} bench{}: active ISA {}, one thread (level-1 kernels run on the caller)",
+        "simdkern {} bench{}: active ISA {}, one thread (level-1 kernels run on the caller; GEMM with a 1-thread pool)",
         env!("CARGO_PKG_VERSION"),
         if opts.quick { " --quick" } else { "" },
         active_isa().name()
@@ -214,6 +218,9 @@ pub fn run(opts: &BenchOpts) -> Result<(), String> {
         &[(Op::Dot, "ddot"), (Op::Axpy, "daxpy"), (Op::Nrm2, "dnrm2")],
     )?;
     u8s8_table(&ctx, &sdot)?;
+    crate::bench_gemm::tables(&ctx.limits, &ctx.caches, ctx.timer, opts.quick, |k| {
+        ctx.wants(k)
+    })?;
     println!();
     println!("total {:.1} s", start.elapsed().as_secs_f64());
     Ok(())

@@ -2,12 +2,13 @@
 //!
 //! - `simdkern info`: version, CPU features, ISA ladder, threads.
 //! - `simdkern bench [--quick] [--isa NAME] [--only k1,k2]`: measure this
-//!   core's limits, then time the level-1 kernels against them.
+//!   core's limits, then time the level-1 kernels and GEMM against them.
 //!
 //! Arguments are parsed by hand: two subcommands do not justify a parser
 //! dependency in a library crate.
 
 mod bench;
+mod bench_gemm;
 mod info;
 mod limits;
 mod timing;
@@ -21,10 +22,11 @@ usage: simdkern <command> [options]
 commands:
   info                 version, CPU features, ISA (detected, cap, active), threads
   bench [options]      measure this core's limits, then time the level-1 kernels
-      --quick          shorter batches and no 64M size (under ~20 s)
+                       and GEMM against them
+      --quick          shorter batches, no 64M and no n=2048 sizes (under ~30 s)
       --isa NAME       cap the ISA first: scalar, avx2, avx512, avx512_vnni
       --only K1,K2     only these kernels (sdot, ddot, dot_u8s8, saxpy, daxpy,
-                       sscal, snrm2, dnrm2, sasum, isamax)
+                       sscal, snrm2, dnrm2, sasum, isamax, sgemm, dgemm)
   help                 this text
   version              the version";
 
