@@ -15,7 +15,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crossbeam::utils::CachePadded;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 
@@ -35,15 +35,26 @@ struct Job {
 // (parallel_for waits for all workers before returning).
 unsafe impl Send for Job {}
 
+/// How long an idle thread spins before it parks: waking a parked thread
+/// costs tens of microseconds on virtual machines (measured about 90 us
+/// per fork-join on the development VM), more than a mid-sized GEMM.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+
 struct State {
-    generation: u64,
     job: Option<Job>,
-    busy: usize,
     panicked: bool,
     shutdown: bool,
+    /// Workers parked on `work`.
+    sleepers: usize,
+    /// Whether the caller is parked on `done`.
+    caller_parked: bool,
 }
 
 struct Shared {
+    /// Bumped (under `state`'s lock) for every job and for shutdown.
+    generation: CachePadded<AtomicU64>,
+    /// Workers still running the current job.
+    busy: CachePadded<AtomicUsize>,
     state: Mutex<State>,
     work: Condvar,
     done: Condvar,
@@ -53,9 +64,25 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Spins until `ready()` or `SPIN` has passed; whether it became ready.
+    fn spin(ready: impl Fn() -> bool) -> bool {
+        let start = std::time::Instant::now();
+        loop {
+            for _ in 0..64 {
+                if ready() {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() > SPIN {
+                return ready();
+            }
+        }
+    }
 }
 
-/// A pool of `size - 1` parked workers; the caller is the `size`-th.
+/// A pool of `size - 1` workers; the caller is the `size`-th.
 struct Pool {
     size: usize,
     shared: Arc<Shared>,
@@ -67,12 +94,14 @@ struct Pool {
 impl Pool {
     fn new(size: usize) -> Result<Pool> {
         let shared = Arc::new(Shared {
+            generation: CachePadded::new(AtomicU64::new(0)),
+            busy: CachePadded::new(AtomicUsize::new(0)),
             state: Mutex::new(State {
-                generation: 0,
                 job: None,
-                busy: 0,
                 panicked: false,
                 shutdown: false,
+                sleepers: 0,
+                caller_parked: false,
             }),
             work: Condvar::new(),
             done: Condvar::new(),
@@ -95,11 +124,45 @@ impl Pool {
             region: Mutex::new(()),
         })
     }
+
+    /// Publishes `job` to the workers and wakes the parked ones.
+    fn post(&self, job: Job) {
+        let sh = &self.shared;
+        let mut st = sh.lock();
+        st.job = Some(job);
+        st.panicked = false;
+        sh.busy.store(self.workers.len(), Ordering::Release);
+        sh.generation.fetch_add(1, Ordering::Release);
+        if st.sleepers > 0 {
+            sh.work.notify_all();
+        }
+    }
+
+    /// Waits until every worker has finished the current job; whether one
+    /// of them panicked.
+    fn wait(&self) -> bool {
+        let sh = &self.shared;
+        if !Shared::spin(|| sh.busy.load(Ordering::Acquire) == 0) {
+            let mut st = sh.lock();
+            st.caller_parked = true;
+            while sh.busy.load(Ordering::Acquire) != 0 {
+                st = sh.done.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
+            st.caller_parked = false;
+        }
+        let mut st = sh.lock();
+        st.job = None;
+        std::mem::take(&mut st.panicked)
+    }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        self.shared.lock().shutdown = true;
+        {
+            let mut st = self.shared.lock();
+            st.shutdown = true;
+            self.shared.generation.fetch_add(1, Ordering::Release);
+        }
         self.shared.work.notify_all();
         for w in self.workers.drain(..) {
             let _ = w.join();
@@ -125,26 +188,35 @@ unsafe fn run_items(job: Job) {
 fn worker(shared: &Shared) {
     let mut seen = 0;
     loop {
-        let job = {
+        // Spin briefly for the next job, then park.
+        if !Shared::spin(|| shared.generation.load(Ordering::Acquire) != seen) {
             let mut st = shared.lock();
-            while st.generation == seen && !st.shutdown {
+            st.sleepers += 1;
+            while shared.generation.load(Ordering::Acquire) == seen {
                 st = shared.work.wait(st).unwrap_or_else(|e| e.into_inner());
             }
-            if st.shutdown {
-                return;
-            }
-            seen = st.generation;
-            st.job
+            st.sleepers -= 1;
+        }
+        let (job, shutdown) = {
+            let st = shared.lock();
+            seen = shared.generation.load(Ordering::Acquire);
+            (st.job, st.shutdown)
         };
+        if shutdown {
+            return;
+        }
         // SAFETY: the caller keeps the job alive until `busy` reaches 0.
         let ok = job.is_none_or(|job| {
             panic::catch_unwind(AssertUnwindSafe(|| unsafe { run_items(job) })).is_ok()
         });
-        let mut st = shared.lock();
-        st.panicked |= !ok;
-        st.busy -= 1;
-        if st.busy == 0 {
-            shared.done.notify_one();
+        if !ok {
+            shared.lock().panicked = true;
+        }
+        if shared.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let st = shared.lock();
+            if st.caller_parked {
+                shared.done.notify_one();
+            }
         }
     }
 }
@@ -218,23 +290,10 @@ pub fn parallel_for(items: usize, f: &(dyn Fn(usize) + Sync)) {
         items,
         next: &next,
     };
-    {
-        let mut st = pool.shared.lock();
-        st.job = Some(job);
-        st.generation += 1;
-        st.busy = pool.workers.len();
-        st.panicked = false;
-    }
-    pool.shared.work.notify_all();
+    pool.post(job);
     // SAFETY: the job is live for this whole function.
     let mine = panic::catch_unwind(AssertUnwindSafe(|| unsafe { run_items(job) }));
-    let mut st = pool.shared.lock();
-    while st.busy > 0 {
-        st = pool.shared.done.wait(st).unwrap_or_else(|e| e.into_inner());
-    }
-    st.job = None;
-    let theirs = std::mem::take(&mut st.panicked);
-    drop(st);
+    let theirs = pool.wait();
     if let Err(payload) = mine {
         panic::resume_unwind(payload);
     }
