@@ -105,17 +105,17 @@ use std::cell::Cell;
 
 /// f32 crossover: recurse while `min(m, n, k) >=` this.
 ///
-/// Provisional: not measured yet, the value the recursion was written
-/// with. It is to be measured on the tuned blocked GEMM by timing
-/// `gemm_strassen` against `gemm` on square and rectangular sizes from 512
-/// to 8192, one thread and all, and recorded with the machine and command
-/// in docs/PERFORMANCE.md. A first, noisy look on the shared 2-vCPU VM put
-/// the break-even near n = 4096 for both types, so expect it to rise.
+/// Measured on the development machine (Sapphire Rapids VM, one thread,
+/// square n = 4096, classical and Strassen interleaved, three rounds):
+/// 1024 gives 1.08-1.24x the classical GEMM (two levels); see
+/// docs/PERFORMANCE.md for the command and the table. Below n = 2048 one
+/// level gains little (0.84-1.03x at 1024), so 1024 is the crossover.
 pub(crate) const CROSSOVER_F32: usize = 1024;
 
-/// f64 crossover: recurse while `min(m, n, k) >=` this. Provisional, not
-/// yet measured; see [`CROSSOVER_F32`] for how it is to be measured.
-pub(crate) const CROSSOVER_F64: usize = 512;
+/// f64 crossover: recurse while `min(m, n, k) >=` this. Measured as for
+/// f32: 512 (three levels at 4096) gave 0.95-1.03x, 1024 (two levels)
+/// 1.07-1.19x, 2048 (one level) 0.99-1.65x with wild noise; 1024 it is.
+pub(crate) const CROSSOVER_F64: usize = 1024;
 
 /// Smallest crossover honoured: recursion needs halves of at least 2, and
 /// the error bound's induction needs them ≥ 2 after peeling.
