@@ -11,6 +11,7 @@ use std::ops::Range;
 
 /// Checks a C matrix argument and returns the byte range it covers (empty
 /// when it has no elements or is not read).
+#[inline]
 fn matrix_range<T>(
     name: &str,
     ptr: *const T,
@@ -20,8 +21,7 @@ fn matrix_range<T>(
     cs: isize,
     read: bool,
 ) -> Result<Range<usize>> {
-    let (lo, hi) = matrix::extent(rows, cols, rs, cs)
-        .map_err(|e| Error::new(e.kind(), format!("{name}: {}", e.message())))?;
+    let (lo, hi) = matrix::extent(rows, cols, rs, cs).map_err(|e| named(name, e))?;
     if rows == 0 || cols == 0 || !read {
         return Ok(0..0);
     }
@@ -30,12 +30,18 @@ fn matrix_range<T>(
         .checked_mul(size)
         .and_then(|off| (ptr as isize).checked_add(off))
         .filter(|&b| b > 0 || ptr.is_null())
-        .ok_or_else(|| Error::invalid(format!("{name}: the matrix wraps the address space")))?;
+        .ok_or_else(|| named(name, Error::invalid("the matrix wraps the address space")))?;
     let len = (hi - lo) as usize + 1;
     if ptr.is_null() {
         return region(ptr, len).map_err(|f| f.error(name));
     }
     region(base as *const T, len).map_err(|f| f.error(name))
+}
+
+#[cold]
+#[inline(never)]
+fn named(name: &str, e: Error) -> Error {
+    Error::new(e.kind(), format!("{name}: {}", e.message()))
 }
 
 /// Shared body of the four GEMM entry points.

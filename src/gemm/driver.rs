@@ -168,12 +168,17 @@ fn blocked<T: GemmReal>(
 ) {
     let (m, n, k) = (c.rows(), c.cols(), a.cols());
     let kern = T::kernel(isa, m);
-    let blk = Blocking::derive(cache_sizes(), kern.mr, kern.nr, std::mem::size_of::<T>());
     let threads = if m * n * k >= PARALLEL_MIN_MACS {
         threads::num_threads()
     } else {
         1
     };
+    let blk = balance(
+        Blocking::derive(cache_sizes(), kern.mr, kern.nr, std::mem::size_of::<T>()),
+        m,
+        kern.mr,
+        threads,
+    );
     let out = Out {
         ptr: c.ptr(),
         rs: c.rs(),
@@ -197,6 +202,17 @@ fn blocked<T: GemmReal>(
             });
         }
     }
+}
+
+/// Shrinks mc so the row blocks split evenly over the threads (3 blocks on
+/// 2 threads would leave one idle a third of the time); never grows it.
+fn balance(mut blk: Blocking, m: usize, mr: usize, threads: usize) -> Blocking {
+    let blocks = m.div_ceil(blk.mc);
+    if threads > 1 && blocks >= threads && blocks % threads != 0 {
+        let even = blocks.div_ceil(threads) * threads;
+        blk.mc = m.div_ceil(even).div_ceil(mr) * mr;
+    }
+    blk
 }
 
 /// Packs B's panels, in parallel for large panels.

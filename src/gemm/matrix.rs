@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 /// Offsets (in elements, relative to element (0, 0)) of the lowest and the
 /// highest element a `rows x cols` view with strides `rs`, `cs` touches, or
 /// an error when a stride is zero or the extent overflows.
+#[inline]
 pub fn extent(rows: usize, cols: usize, rs: isize, cs: isize) -> Result<(isize, isize)> {
     if rs == 0 || cs == 0 {
         return Err(Error::invalid("matrix strides must not be zero"));
@@ -15,21 +16,22 @@ pub fn extent(rows: usize, cols: usize, rs: isize, cs: isize) -> Result<(isize, 
     if rows == 0 || cols == 0 {
         return Ok((0, 0));
     }
-    let overflow = || {
-        Error::invalid(format!(
-            "{rows}x{cols} matrix with strides {rs}, {cs} overflows"
+    let span = |n: usize, s: isize| isize::try_from(n - 1).ok().and_then(|n| n.checked_mul(s));
+    let bounds = span(rows, rs).zip(span(cols, cs)).and_then(|(r, c)| {
+        Some((
+            r.min(0).checked_add(c.min(0))?,
+            r.max(0).checked_add(c.max(0))?,
         ))
-    };
-    let span = |n: usize, s: isize| -> Result<isize> {
-        isize::try_from(n - 1)
-            .ok()
-            .and_then(|n| n.checked_mul(s))
-            .ok_or_else(overflow)
-    };
-    let (r, c) = (span(rows, rs)?, span(cols, cs)?);
-    let lo = r.min(0).checked_add(c.min(0)).ok_or_else(overflow)?;
-    let hi = r.max(0).checked_add(c.max(0)).ok_or_else(overflow)?;
-    Ok((lo, hi))
+    });
+    bounds.ok_or_else(|| extent_overflow(rows, cols, rs, cs))
+}
+
+#[cold]
+#[inline(never)]
+fn extent_overflow(rows: usize, cols: usize, rs: isize, cs: isize) -> Error {
+    Error::invalid(format!(
+        "{rows}x{cols} matrix with strides {rs}, {cs} overflows"
+    ))
 }
 
 /// A read-only strided matrix view.

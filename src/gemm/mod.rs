@@ -23,19 +23,26 @@ pub use kernels::GemmReal;
 pub use matrix::{MatMut, MatRef};
 
 /// Checks that the shapes of A (m x k), B (k x n) and C (m x n) agree.
+#[inline]
 pub(crate) fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &MatMut<T>) -> Result<()> {
     if a.cols() != b.rows() || a.rows() != c.rows() || b.cols() != c.cols() {
-        return Err(Error::dimension(format!(
-            "A is {}x{}, B is {}x{}, C is {}x{}",
-            a.rows(),
-            a.cols(),
-            b.rows(),
-            b.cols(),
-            c.rows(),
-            c.cols()
-        )));
+        return Err(shape_error(a, b, c));
     }
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn shape_error<T>(a: &MatRef<T>, b: &MatRef<T>, c: &MatMut<T>) -> Error {
+    Error::dimension(format!(
+        "A is {}x{}, B is {}x{}, C is {}x{}",
+        a.rows(),
+        a.cols(),
+        b.rows(),
+        b.cols(),
+        c.rows(),
+        c.cols()
+    ))
 }
 
 /// `C = alpha * A * B + beta * C`.
