@@ -208,7 +208,7 @@ fn blocked<T: GemmReal>(
 /// 2 threads would leave one idle a third of the time); never grows it.
 fn balance(mut blk: Blocking, m: usize, mr: usize, threads: usize) -> Blocking {
     let blocks = m.div_ceil(blk.mc);
-    if threads > 1 && blocks >= threads && blocks % threads != 0 {
+    if threads > 1 && blocks >= threads && !blocks.is_multiple_of(threads) {
         let even = blocks.div_ceil(threads) * threads;
         blk.mc = m.div_ceil(even).div_ceil(mr) * mr;
     }
