@@ -16,7 +16,7 @@
 
 use super::kernels::{Blocking, GemmKernel, GemmReal};
 use super::matrix::{MatMut, MatRef};
-use super::pack::{pack_a, pack_b};
+use super::pack::pack_a;
 use super::workspace::{with_buffer, A_PACK, B_PACK};
 use crate::runtime::{cache::cache_sizes, threads, Isa};
 
@@ -219,12 +219,19 @@ fn balance(mut blk: Blocking, m: usize, mr: usize, threads: usize) -> Blocking {
 
 /// Packs B's panels, in parallel for large panels.
 fn pack_b_parallel<T: GemmReal>(b: MatRef<T>, nr: usize, dst: &mut [T], threads: usize) {
-    let (kc, nc) = (b.rows(), b.cols());
-    let panels = nc.div_ceil(nr);
+    // A B panel is an A panel of the transposed block.
+    pack_panels_parallel(b.t(), nr, dst, threads)
+}
+
+/// Packs the `width`-row panels of `src` (an A-shaped block), groups of
+/// panels on different threads.
+fn pack_panels_parallel<T: GemmReal>(src: MatRef<T>, width: usize, dst: &mut [T], threads: usize) {
+    let (rows, kc) = (src.rows(), src.cols());
+    let panels = rows.div_ceil(width);
     if threads == 1 || panels < 2 {
-        return pack_b(b, nr, dst);
+        return pack_a(src, width, dst);
     }
-    assert!(dst.len() >= panels * kc * nr);
+    assert!(dst.len() >= panels * kc * width);
     let out = Out {
         ptr: dst.as_mut_ptr(),
         rs: 0,
@@ -233,13 +240,14 @@ fn pack_b_parallel<T: GemmReal>(b: MatRef<T>, nr: usize, dst: &mut [T], threads:
     let groups = threads.min(panels);
     threads::parallel_for(groups, &|g| {
         let out: Out<T> = out; // capture the Sync wrapper, not its raw field
-        for q in g * panels / groups..(g + 1) * panels / groups {
-            // SAFETY: panel q is inside dst (asserted) and only this item
-            // writes it.
-            let panel =
-                unsafe { std::slice::from_raw_parts_mut(out.ptr.add(q * kc * nr), kc * nr) };
-            pack_b(b.block(0, q * nr, kc, nr.min(nc - q * nr)), nr, panel);
-        }
+        let (lo, hi) = (g * panels / groups, (g + 1) * panels / groups);
+        let rows_here = (hi * width).min(rows) - lo * width;
+        // SAFETY: panels lo..hi lie inside dst (asserted) and only this
+        // item writes them.
+        let part = unsafe {
+            std::slice::from_raw_parts_mut(out.ptr.add(lo * kc * width), (hi - lo) * kc * width)
+        };
+        pack_a(src.block(lo * width, 0, rows_here, kc), width, part);
     });
 }
 
@@ -277,17 +285,33 @@ fn row_blocks<T: GemmReal>(
         (0..n_ic).for_each(|q| one_block(q, 0..n_jr));
         return;
     }
-    // Work items: whole row blocks when there are enough to go round,
-    // otherwise row blocks cut into column ranges of micro-panels.
-    let cuts = if n_ic >= threads {
-        1
-    } else {
-        threads.div_ceil(n_ic).min(n_jr)
-    };
-    threads::parallel_for(n_ic * cuts, &|item| {
-        let (q, s) = (item / cuts, item % cuts);
-        one_block(q, s * n_jr / cuts..(s + 1) * n_jr / cuts);
-    });
+    if n_ic >= threads {
+        // Whole row blocks, each packed by the thread that runs it.
+        threads::parallel_for(n_ic, &|q| one_block(q, 0..n_jr));
+        return;
+    }
+    // Fewer row blocks than threads: pack each block once, together, then
+    // split its micro-panels of B between the threads.
+    let cuts = threads.min(n_jr);
+    for q in 0..n_ic {
+        let (ic, mc) = (q * blk.mc, blk.mc.min(m - q * blk.mc));
+        let a_len = mc.div_ceil(kern.mr) * kern.mr * kc;
+        with_buffer(&A_PACK, a_len, |apack: &mut [T]| {
+            pack_panels_parallel(a.block(ic, 0, mc, kc), kern.mr, apack, threads);
+            let apack: &[T] = apack;
+            // SAFETY: the offset stays inside C (row ic of the block).
+            let out = Out {
+                ptr: unsafe { out.ptr.offset(ic as isize * out.rs) },
+                ..out
+            };
+            threads::parallel_for(cuts, &|s| {
+                let out: Out<T> = out; // capture the Sync wrapper
+                let jr = s * n_jr / cuts..(s + 1) * n_jr / cuts;
+                // SAFETY: the items write disjoint column ranges of C.
+                unsafe { macro_kernel(kern, alpha, apack, bpack, (mc, nc, kc), beta, out, jr) };
+            });
+        });
+    }
 }
 
 /// The jr and ir loops over one packed A block and B panel, for the

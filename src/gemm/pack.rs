@@ -1,5 +1,6 @@
-//! Packing: copies a block of A (or B) into the panel layout the
-//! micro-kernel streams, zero-padding the last panel so every tile is full.
+//! Packing: copies a block of A (or of B, as A of the transposed block)
+//! into the panel layout the micro-kernel streams, zero-padding the last
+//! panel so every tile is full.
 
 use super::matrix::MatRef;
 use crate::blas1::Real;
@@ -17,13 +18,6 @@ pub fn pack_a<T: Real>(a: MatRef<T>, mr: usize, dst: &mut [T]) {
         let block = a.block(q * mr, 0, rows, kc);
         pack_panel(block, mr, panel);
     }
-}
-
-/// Packs the `kc x nc` block `b` into `ceil(nc / nr)` panels of `kc * nr`
-/// values: panel `q`, step `p` holds columns `q*nr .. q*nr+nr` of row `p`.
-pub fn pack_b<T: Real>(b: MatRef<T>, nr: usize, dst: &mut [T]) {
-    // A B panel is an A panel of the transposed block.
-    pack_a(b.t(), nr, dst);
 }
 
 /// How many steps ahead a packing loop prefetches its source: columns of a
