@@ -316,7 +316,10 @@ sk_status sk_idamax(size_t n, const double *x, ptrdiff_t incx, size_t *out);
  *
  * @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
  *         (zero stride, size overflow, misaligned pointer, C overlapping A
- *         or B, C strides that map two elements to one address).
+ *         or B, C strides that are not a (possibly padded) row- or
+ *         column-major layout: `|rsc| * m <= |csc|` or `|csc| * n <= |rsc|`
+ *         is required when m, n > 1, which rules out two elements sharing
+ *         an address).
  *         Thread-safe for disjoint outputs.
  */
 sk_status sk_sgemm(size_t m,

@@ -87,7 +87,10 @@ fn gemm_c<T: GemmReal>(
 ///
 /// @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
 ///         (zero stride, size overflow, misaligned pointer, C overlapping A
-///         or B, C strides that map two elements to one address).
+///         or B, C strides that are not a (possibly padded) row- or
+///         column-major layout: `|rsc| * m <= |csc|` or `|csc| * n <= |rsc|`
+///         is required when m, n > 1, which rules out two elements sharing
+///         an address).
 ///         Thread-safe for disjoint outputs.
 #[no_mangle]
 pub extern "C" fn sk_sgemm(

@@ -350,9 +350,13 @@ fn check_inside(
     Ok(())
 }
 
-/// Rejects strides that map two elements of an output to one address
-/// (e.g. `rs == cs` with more than one row and column), which would make
-/// the result depend on the order of stores.
+/// Accepts the output strides of a (possibly padded) row- or column-major
+/// layout, `|rs| * rows <= |cs|` or `|cs| * cols <= |rs|`, which can never
+/// map two elements to one address; rejects everything else. That is
+/// stricter than distinctness (rows 3 with strides 2 and 3 interleave
+/// without colliding, and are refused), in exchange for a constant-time
+/// test. Colliding outputs (e.g. `rs == cs` with more than one row and
+/// column) would make the result depend on the order of stores.
 pub fn check_distinct(rows: usize, cols: usize, rs: isize, cs: isize) -> Result<()> {
     if rows <= 1 || cols <= 1 {
         return Ok(());
