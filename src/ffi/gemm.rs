@@ -11,7 +11,7 @@ use std::ops::Range;
 
 /// Checks a C matrix argument and returns the byte range it covers (empty
 /// when it has no elements or is not read).
-#[inline]
+#[inline(always)]
 fn matrix_range<T>(
     name: &str,
     ptr: *const T,
@@ -46,6 +46,7 @@ fn named(name: &str, e: Error) -> Error {
 
 /// Shared body of the four GEMM entry points.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn gemm_c<T: GemmReal>(
     strassen: bool,
     (m, n, k): (usize, usize, usize),

@@ -41,6 +41,7 @@ unsafe impl<T> Sync for Out<T> {}
 
 /// `C = alpha * A * B + beta * C` with the kernel of `isa` (which the CPU
 /// must have); shapes already checked.
+#[inline(always)]
 pub fn gemm<T: GemmReal>(
     isa: Isa,
     alpha: T,
@@ -68,6 +69,7 @@ pub fn gemm<T: GemmReal>(
 
 /// Small products go through the unpacked kernels, the rest through the
 /// blocked loops.
+#[inline(always)]
 fn oriented<T: GemmReal>(
     isa: Isa,
     alpha: T,
@@ -94,6 +96,7 @@ const DIRECT_SKINNY: usize = 12;
 /// The unpacked path, when the ISA has it, A and C are column-major (after
 /// orientation the common layouts are), and the product is small or has
 /// few columns; returns whether it ran.
+#[inline(always)]
 fn direct<T: GemmReal>(
     isa: Isa,
     alpha: T,

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 /// Offsets (in elements, relative to element (0, 0)) of the lowest and the
 /// highest element a `rows x cols` view with strides `rs`, `cs` touches, or
 /// an error when a stride is zero or the extent overflows.
-#[inline]
+#[inline(always)]
 pub fn extent(rows: usize, cols: usize, rs: isize, cs: isize) -> Result<(isize, isize)> {
     if rs == 0 || cs == 0 {
         return Err(Error::invalid("matrix strides must not be zero"));
@@ -357,6 +357,7 @@ fn check_inside(
 /// without colliding, and are refused), in exchange for a constant-time
 /// test. Colliding outputs (e.g. `rs == cs` with more than one row and
 /// column) would make the result depend on the order of stores.
+#[inline(always)]
 pub fn check_distinct(rows: usize, cols: usize, rs: isize, cs: isize) -> Result<()> {
     if rows <= 1 || cols <= 1 {
         return Ok(());

@@ -23,7 +23,7 @@ pub use kernels::GemmReal;
 pub use matrix::{MatMut, MatRef};
 
 /// Checks that the shapes of A (m x k), B (k x n) and C (m x n) agree.
-#[inline]
+#[inline(always)]
 pub(crate) fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &MatMut<T>) -> Result<()> {
     if a.cols() != b.rows() || a.rows() != c.rows() || b.cols() != c.cols() {
         return Err(shape_error(a, b, c));
@@ -46,6 +46,7 @@ fn shape_error<T>(a: &MatRef<T>, b: &MatRef<T>, c: &MatMut<T>) -> Error {
 }
 
 /// `C = alpha * A * B + beta * C`.
+#[inline(always)]
 pub fn gemm<T: GemmReal>(
     alpha: T,
     a: MatRef<T>,
