@@ -113,8 +113,7 @@ fn direct<T: GemmReal>(
     let Some(d) = T::direct(isa) else {
         return false;
     };
-    let mr = if m <= d.lanes { d.lanes } else { 2 * d.lanes };
-    let step = *super::kernels::WIDTHS.last().expect("widths");
+    let (mr, step) = d.shape(m);
     let out = Out {
         ptr: c.ptr(),
         rs: 1,
@@ -127,7 +126,7 @@ fn direct<T: GemmReal>(
         let rows = mr.min(m - i0);
         for j0 in (0..n).step_by(step) {
             let cols = step.min(n - j0);
-            let (run, _) = d.pick(rows, cols);
+            let run = d.pick(rows, cols);
             // SAFETY: the tile lies inside A, B and C (checked views); A
             // and C have unit row stride as the kernel needs; strips write
             // disjoint rows of C.

@@ -90,34 +90,46 @@ pub type DirectKernel<T> = unsafe fn(
     usize,
 );
 
-/// The unpacked kernels of one ISA: tiles one and two vectors tall, each
-/// for tile widths `WIDTHS`.
+/// The unpacked kernels of one ISA: tiles one vector tall (widths
+/// `WIDTHS_ONE`) and two vectors tall (widths `WIDTHS_TWO`; 16 columns of
+/// two vectors would need 32 accumulators, more than the registers).
 pub struct Direct<T: 'static> {
     /// Elements per vector.
     pub lanes: usize,
     /// Tiles of up to `lanes` rows, by width.
-    pub one: [DirectKernel<T>; 5],
+    pub one: [DirectKernel<T>; 6],
     /// Tiles of up to `2 * lanes` rows, by width.
     pub two: [DirectKernel<T>; 5],
 }
 
-/// Widths of the unpacked tiles; the widest is also the column step.
-pub const WIDTHS: [usize; 5] = [1, 2, 4, 8, 12];
+/// Widths of the one-vector unpacked tiles; the widest is the column step.
+pub const WIDTHS_ONE: [usize; 6] = [1, 2, 4, 8, 12, 16];
+/// Widths of the two-vector unpacked tiles; the widest is the column step.
+pub const WIDTHS_TWO: [usize; 5] = [1, 2, 4, 8, 12];
 
 impl<T> Direct<T> {
-    /// The kernel for tiles of at most `rows` rows and `cols` columns, and
-    /// its width.
-    pub fn pick(&self, rows: usize, cols: usize) -> (DirectKernel<T>, usize) {
-        let w = WIDTHS
-            .iter()
-            .position(|&w| w >= cols)
-            .unwrap_or(WIDTHS.len() - 1);
-        let set = if rows <= self.lanes {
-            &self.one
+    /// Rows of a tile and the column step for a C of `m` rows.
+    pub fn shape(&self, m: usize) -> (usize, usize) {
+        if m <= self.lanes {
+            (self.lanes, WIDTHS_ONE[WIDTHS_ONE.len() - 1])
         } else {
-            &self.two
+            (2 * self.lanes, WIDTHS_TWO[WIDTHS_TWO.len() - 1])
+        }
+    }
+
+    /// The kernel for tiles of at most `rows` rows and `cols` columns.
+    pub fn pick(&self, rows: usize, cols: usize) -> DirectKernel<T> {
+        let first_fit = |widths: &[usize]| {
+            widths
+                .iter()
+                .position(|&w| w >= cols)
+                .unwrap_or(widths.len() - 1)
         };
-        (set[w], WIDTHS[w])
+        if rows <= self.lanes {
+            self.one[first_fit(&WIDTHS_ONE)]
+        } else {
+            self.two[first_fit(&WIDTHS_TWO)]
+        }
     }
 }
 
@@ -167,25 +179,19 @@ mod tables {
         run: avx512::dgemm_16x12,
     };
     macro_rules! widths {
-        ($f:ident, $mv:literal) => {
-            [
-                direct::$f::<$mv, 1>,
-                direct::$f::<$mv, 2>,
-                direct::$f::<$mv, 4>,
-                direct::$f::<$mv, 8>,
-                direct::$f::<$mv, { direct::NR }>,
-            ]
+        ($f:ident, $mv:literal, $($w:literal),*) => {
+            [$(direct::$f::<$mv, $w>),*]
         };
     }
     pub static DIRECT_F32: super::Direct<f32> = super::Direct {
         lanes: 16,
-        one: widths!(sgemm_direct, 1),
-        two: widths!(sgemm_direct, 2),
+        one: widths!(sgemm_direct, 1, 1, 2, 4, 8, 12, 16),
+        two: widths!(sgemm_direct, 2, 1, 2, 4, 8, 12),
     };
     pub static DIRECT_F64: super::Direct<f64> = super::Direct {
         lanes: 8,
-        one: widths!(dgemm_direct, 1),
-        two: widths!(dgemm_direct, 2),
+        one: widths!(dgemm_direct, 1, 1, 2, 4, 8, 12, 16),
+        two: widths!(dgemm_direct, 2, 1, 2, 4, 8, 12),
     };
     pub static AVX2_F32_NARROW: GemmKernel<f32> = GemmKernel {
         mr: avx2::SGEMM_MR / 2,

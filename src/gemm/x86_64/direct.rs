@@ -4,14 +4,10 @@
 //! about 64 packing costs as much as the product itself, and with a dozen
 //! columns or fewer (GEMV-like shapes) packing A would copy the whole
 //! matrix to use it once. Edge rows are masked; tiles are instantiated for
-//! 1, 2, 4, 8 and 12 columns, and the unused columns of a tile repeat the
+//! 1, 2, 4, 8, 12 and (one vector tall) 16 columns, and the unused columns of a tile repeat the
 //! last real one (so no load leaves the matrix) and are not stored.
 
 use core::arch::x86_64::*;
-
-/// cbindgen:ignore
-/// Widest direct tile.
-pub const NR: usize = 12;
 
 /// Defines `pub unsafe fn $name<const MV: usize>(...)`: one tile of at most
 /// `MV * lanes` rows and `NR` columns of `C = alpha * A * B + beta * C`.
