@@ -194,7 +194,7 @@ fn blocked<T: GemmReal>(
             let kc = blk.kc.min(k - pc);
             let beta = if pc == 0 { beta } else { T::ONE };
             let b_len = nc.div_ceil(kern.nr) * kern.nr * kc;
-            with_buffer(&B_PACK, b_len, |bpack: &mut [T]| {
+            with_buffer(&B_PACK, b_len, b_len, |bpack: &mut [T]| {
                 pack_b_parallel(b.block(pc, jc, kc, nc), kern.nr, bpack, threads);
                 let a_blk = a.block(0, pc, m, kc);
                 // SAFETY: jc + nc <= n, so the offset stays inside C.
@@ -267,13 +267,15 @@ fn row_blocks<T: GemmReal>(
     threads: usize,
 ) {
     let (m, kc) = (a.rows(), a.cols());
+    // The largest packed A block of this blocking (see `with_buffer`).
+    let a_max = (blk.mc + kern.mr) * blk.kc;
     let n_ic = m.div_ceil(blk.mc);
     let n_jr = nc.div_ceil(kern.nr);
     let one_block = move |q: usize, jr: std::ops::Range<usize>| {
         let out: Out<T> = out; // capture the Sync wrapper, not its raw field
         let (ic, mc) = (q * blk.mc, blk.mc.min(m - q * blk.mc));
         let a_len = mc.div_ceil(kern.mr) * kern.mr * kc;
-        with_buffer(&A_PACK, a_len, |apack: &mut [T]| {
+        with_buffer(&A_PACK, a_len, a_max, |apack: &mut [T]| {
             pack_a(a.block(ic, 0, mc, kc), kern.mr, apack);
             // SAFETY: tile offsets stay inside the ic block of C.
             let out = Out {
@@ -298,7 +300,7 @@ fn row_blocks<T: GemmReal>(
     for q in 0..n_ic {
         let (ic, mc) = (q * blk.mc, blk.mc.min(m - q * blk.mc));
         let a_len = mc.div_ceil(kern.mr) * kern.mr * kc;
-        with_buffer(&A_PACK, a_len, |apack: &mut [T]| {
+        with_buffer(&A_PACK, a_len, a_max, |apack: &mut [T]| {
             pack_panels_parallel(a.block(ic, 0, mc, kc), kern.mr, apack, threads);
             let apack: &[T] = apack;
             // SAFETY: the offset stays inside C (row ic of the block).

@@ -498,20 +498,22 @@ fn rsub_assign<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>) {
 /// `dst *= beta`.
 fn scale<T: GemmReal>(dst: MatMut<T>, beta: T) {
     let mut dst = if column_major(&dst) { dst.t() } else { dst };
-    for i in 0..dst.rows() {
-        if dst.cs() == 1 {
-            row_mut(&mut dst, i).iter_mut().for_each(|d| *d = *d * beta);
-        } else {
-            for j in 0..dst.cols() {
-                let d = dst.at_mut(i, j);
-                *d = *d * beta;
+    let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
+    let d = RowsPtr(dst.ptr());
+    for_each_row(rows, cols, &|i| {
+        let d = d; // capture the Sync wrapper, not its raw field
+                   // SAFETY: row i of dst, touched only by this call of the body.
+        unsafe {
+            for j in 0..cols {
+                let p = d.0.offset(i as isize * rs + j as isize * cs);
+                *p = *p * beta;
             }
         }
-    }
+    });
 }
 
 /// `dst[i, j] = f(x[i, j], y[i, j])`; dst is not read.
-fn zip_into<T: GemmReal>(dst: MatMut<T>, x: MatRef<T>, y: MatRef<T>, f: impl Fn(T, T) -> T) {
+fn zip_into<T: GemmReal>(dst: MatMut<T>, x: MatRef<T>, y: MatRef<T>, f: impl Fn(T, T) -> T + Sync) {
     assert_eq!((dst.rows(), dst.cols()), (x.rows(), x.cols()));
     assert_eq!((dst.rows(), dst.cols()), (y.rows(), y.cols()));
     let (mut dst, x, y) = if column_major(&dst) {
@@ -520,22 +522,29 @@ fn zip_into<T: GemmReal>(dst: MatMut<T>, x: MatRef<T>, y: MatRef<T>, f: impl Fn(
         (dst, x, y)
     };
     let contiguous = dst.cs() == 1 && x.cs() == 1 && y.cs() == 1;
-    for i in 0..dst.rows() {
-        if contiguous {
-            let (xr, yr) = (row(x, i), row(y, i));
-            for (d, (&x, &y)) in row_mut(&mut dst, i).iter_mut().zip(xr.iter().zip(yr)) {
-                *d = f(x, y);
-            }
-        } else {
-            for j in 0..dst.cols() {
-                *dst.at_mut(i, j) = f(x.at(i, j), y.at(i, j));
+    let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
+    let d = RowsPtr(dst.ptr());
+    for_each_row(rows, cols, &|i| {
+        let d = d; // capture the Sync wrapper, not its raw field
+                   // SAFETY: row i of dst, written only by this call of the body; the
+                   // views alias nothing else (checked by their constructors).
+        unsafe {
+            if contiguous {
+                let out = std::slice::from_raw_parts_mut(d.0.offset(i as isize * rs), cols);
+                for (o, (&a, &b)) in out.iter_mut().zip(row(x, i).iter().zip(row(y, i))) {
+                    *o = f(a, b);
+                }
+            } else {
+                for j in 0..cols {
+                    *d.0.offset(i as isize * rs + j as isize * cs) = f(x.at(i, j), y.at(i, j));
+                }
             }
         }
-    }
+    });
 }
 
 /// `dst[i, j] = f(dst[i, j], y[i, j])`.
-fn update<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>, f: impl Fn(T, T) -> T) {
+fn update<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>, f: impl Fn(T, T) -> T + Sync) {
     assert_eq!((dst.rows(), dst.cols()), (y.rows(), y.cols()));
     let (mut dst, y) = if column_major(&dst) {
         (dst.t(), y.t())
@@ -543,19 +552,52 @@ fn update<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>, f: impl Fn(T, T) -> T) {
         (dst, y)
     };
     let contiguous = dst.cs() == 1 && y.cs() == 1;
-    for i in 0..dst.rows() {
-        if contiguous {
-            let yr = row(y, i);
-            for (d, &y) in row_mut(&mut dst, i).iter_mut().zip(yr) {
-                *d = f(*d, y);
-            }
-        } else {
-            for j in 0..dst.cols() {
-                let d = dst.at_mut(i, j);
-                *d = f(*d, y.at(i, j));
+    let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
+    let d = RowsPtr(dst.ptr());
+    for_each_row(rows, cols, &|i| {
+        let d = d; // capture the Sync wrapper, not its raw field
+                   // SAFETY: as in `zip_into`.
+        unsafe {
+            if contiguous {
+                let out = std::slice::from_raw_parts_mut(d.0.offset(i as isize * rs), cols);
+                for (o, &b) in out.iter_mut().zip(row(y, i)) {
+                    *o = f(*o, b);
+                }
+            } else {
+                for j in 0..cols {
+                    let p = d.0.offset(i as isize * rs + j as isize * cs);
+                    *p = f(*p, y.at(i, j));
+                }
             }
         }
+    });
+}
+
+/// The rows of a mutable view, shared by the threads of one pass: each
+/// row is written by exactly one call of the pass's body.
+#[derive(Copy, Clone)]
+struct RowsPtr<T>(*mut T);
+// SAFETY: see the type's doc: rows are disjoint between threads.
+unsafe impl<T> Send for RowsPtr<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for RowsPtr<T> {}
+
+/// Runs `body(i)` for every row `0..rows`, on the library pool when the
+/// pass is large enough to pay for it. Rows are independent, so the result
+/// is the same whatever the thread count.
+fn for_each_row(rows: usize, cols: usize, body: &(dyn Fn(usize) + Sync)) {
+    const PARALLEL_MIN: usize = 1 << 16;
+    let chunks = if rows * cols >= PARALLEL_MIN {
+        (4 * crate::runtime::num_threads()).min(rows)
+    } else {
+        1
+    };
+    if chunks <= 1 {
+        return (0..rows).for_each(body);
     }
+    crate::runtime::threads::parallel_for(chunks, &|c| {
+        (c * rows / chunks..(c + 1) * rows / chunks).for_each(body)
+    });
 }
 
 /// Whether a destination is best walked column by column.
@@ -572,18 +614,6 @@ fn row<T>(a: MatRef<'_, T>, i: usize) -> &[T] {
     // SAFETY: the view's elements (i, 0..cols) are valid for its lifetime
     // and, with unit column stride, contiguous.
     unsafe { std::slice::from_raw_parts(a.ptr().offset(i as isize * a.rs()), a.cols()) }
-}
-
-/// Row `i` of a mutable view with unit column stride, as a slice.
-fn row_mut<'s, T>(a: &'s mut MatMut<'_, T>, i: usize) -> &'s mut [T] {
-    assert!(a.cs() == 1 && i < a.rows());
-    if a.cols() == 0 {
-        return &mut [];
-    }
-    let (rs, cols) = (a.rs(), a.cols());
-    // SAFETY: as in `row`; the view is borrowed exclusively for 's, and its
-    // elements alias nothing else.
-    unsafe { std::slice::from_raw_parts_mut(a.ptr().offset(i as isize * rs), cols) }
 }
 
 // ---------------------------------------------------------------------------

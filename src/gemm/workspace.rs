@@ -12,20 +12,25 @@ thread_local! {
     pub static B_PACK: RefCell<AlignedVec<u8>> = RefCell::new(aligned_filled(0, 0));
 }
 
-/// Runs `f` on a 64-byte aligned buffer of `len` values of `T` from `key`,
-/// growing it when too small. When the buffer is already borrowed (a
-/// re-entrant call on this thread) a temporary one is used instead.
+/// Runs `f` on a 64-byte aligned buffer of `len` values of `T` from `key`.
+/// A buffer too small is replaced by one of `max(len, capacity)` values,
+/// so callers pass as `capacity` the most any call with the same blocking
+/// can need: which thread packs which block varies from call to call, and
+/// a thread must not find its buffer short after warm-up. When the buffer
+/// is already borrowed (a re-entrant call on this thread) a temporary one
+/// is used instead.
 ///
 /// `T` must be a plain numeric type (every bit pattern valid): f32 or f64.
 pub fn with_buffer<T: Copy, R>(
     key: &'static LocalKey<RefCell<AlignedVec<u8>>>,
     len: usize,
+    capacity: usize,
     f: impl FnOnce(&mut [T]) -> R,
 ) -> R {
     let bytes = len * std::mem::size_of::<T>();
     let view = |buf: &mut AlignedVec<u8>| {
         if buf.len() < bytes {
-            *buf = aligned_filled(bytes, 0u8);
+            *buf = aligned_filled(len.max(capacity) * std::mem::size_of::<T>(), 0u8);
         }
         // SAFETY: the buffer holds `bytes` initialised bytes, 64-byte
         // aligned (enough for T), and T accepts any bit pattern.
