@@ -501,7 +501,7 @@ fn scale<T: GemmReal>(dst: MatMut<T>, beta: T) {
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
     let d = RowsPtr(dst.ptr());
     for_each_row(rows, cols, &|i| {
-        let d = d; // capture the Sync wrapper, not its raw field
+        let d: RowsPtr<T> = d; // capture the Sync wrapper, not its raw field
                    // SAFETY: row i of dst, touched only by this call of the body.
         unsafe {
             for j in 0..cols {
@@ -525,7 +525,7 @@ fn zip_into<T: GemmReal>(dst: MatMut<T>, x: MatRef<T>, y: MatRef<T>, f: impl Fn(
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
     let d = RowsPtr(dst.ptr());
     for_each_row(rows, cols, &|i| {
-        let d = d; // capture the Sync wrapper, not its raw field
+        let d: RowsPtr<T> = d; // capture the Sync wrapper, not its raw field
                    // SAFETY: row i of dst, written only by this call of the body; the
                    // views alias nothing else (checked by their constructors).
         unsafe {
@@ -555,7 +555,7 @@ fn update<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>, f: impl Fn(T, T) -> T + Syn
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
     let d = RowsPtr(dst.ptr());
     for_each_row(rows, cols, &|i| {
-        let d = d; // capture the Sync wrapper, not its raw field
+        let d: RowsPtr<T> = d; // capture the Sync wrapper, not its raw field
                    // SAFETY: as in `zip_into`.
         unsafe {
             if contiguous {
