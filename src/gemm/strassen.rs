@@ -501,8 +501,9 @@ fn scale<T: GemmReal>(dst: MatMut<T>, beta: T) {
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
     let d = RowsPtr(dst.ptr());
     for_each_row(rows, cols, &|i| {
-        let d: RowsPtr<T> = d; // capture the Sync wrapper, not its raw field
-                   // SAFETY: row i of dst, touched only by this call of the body.
+        // Capture the Sync wrapper, not its raw field.
+        let d: RowsPtr<T> = d;
+        // SAFETY: row i of dst, touched only by this call of the body.
         unsafe {
             for j in 0..cols {
                 let p = d.0.offset(i as isize * rs + j as isize * cs);
@@ -525,9 +526,10 @@ fn zip_into<T: GemmReal>(dst: MatMut<T>, x: MatRef<T>, y: MatRef<T>, f: impl Fn(
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
     let d = RowsPtr(dst.ptr());
     for_each_row(rows, cols, &|i| {
-        let d: RowsPtr<T> = d; // capture the Sync wrapper, not its raw field
-                   // SAFETY: row i of dst, written only by this call of the body; the
-                   // views alias nothing else (checked by their constructors).
+        // Capture the Sync wrapper, not its raw field.
+        let d: RowsPtr<T> = d;
+        // SAFETY: row i of dst, written only by this call of the body; the
+        // views alias nothing else (checked by their constructors).
         unsafe {
             if contiguous {
                 let out = std::slice::from_raw_parts_mut(d.0.offset(i as isize * rs), cols);
@@ -555,8 +557,9 @@ fn update<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>, f: impl Fn(T, T) -> T + Syn
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
     let d = RowsPtr(dst.ptr());
     for_each_row(rows, cols, &|i| {
-        let d: RowsPtr<T> = d; // capture the Sync wrapper, not its raw field
-                   // SAFETY: as in `zip_into`.
+        // Capture the Sync wrapper, not its raw field.
+        let d: RowsPtr<T> = d;
+        // SAFETY: as in `zip_into`.
         unsafe {
             if contiguous {
                 let out = std::slice::from_raw_parts_mut(d.0.offset(i as isize * rs), cols);
