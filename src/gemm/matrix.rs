@@ -34,6 +34,28 @@ fn extent_overflow(rows: usize, cols: usize, rs: isize, cs: isize) -> Error {
     ))
 }
 
+/// The shape accessors both view types share.
+macro_rules! shape_accessors {
+    () => {
+        /// Number of rows.
+        pub fn rows(&self) -> usize {
+            self.rows
+        }
+        /// Number of columns.
+        pub fn cols(&self) -> usize {
+            self.cols
+        }
+        /// Row stride in elements.
+        pub fn rs(&self) -> isize {
+            self.rs
+        }
+        /// Column stride in elements.
+        pub fn cs(&self) -> isize {
+            self.cs
+        }
+    };
+}
+
 /// A read-only strided matrix view.
 #[derive(Copy, Clone, Debug)]
 pub struct MatRef<'a, T> {
@@ -95,22 +117,7 @@ impl<'a, T> MatRef<'a, T> {
         }
     }
 
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Row stride in elements.
-    pub fn rs(&self) -> isize {
-        self.rs
-    }
-    /// Column stride in elements.
-    pub fn cs(&self) -> isize {
-        self.cs
-    }
+    shape_accessors!();
     /// Pointer to element (0, 0).
     pub fn ptr(&self) -> *const T {
         self.ptr
@@ -230,22 +237,7 @@ impl<'a, T> MatMut<'a, T> {
         }
     }
 
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Row stride in elements.
-    pub fn rs(&self) -> isize {
-        self.rs
-    }
-    /// Column stride in elements.
-    pub fn cs(&self) -> isize {
-        self.cs
-    }
+    shape_accessors!();
     /// Pointer to element (0, 0).
     pub fn ptr(&mut self) -> *mut T {
         self.ptr
