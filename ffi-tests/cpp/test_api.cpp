@@ -6,6 +6,7 @@
 
 #include "check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -108,11 +109,36 @@ void test_kernels()
     CHECK(sk_idamax(0, nullptr, 1, &idx) == SK_OK && idx == std::numeric_limits<size_t>::max());
 }
 
+// The four GEMM entry points on a 2x3 times 3x2 product: row-major A and C,
+// column-major B (BLIS-style strides), checked exactly (small integers).
+void test_gemm()
+{
+    const float af[6] = {1, 2, 3, 4, 5, 6};      // A 2x3 row-major
+    const float bf[6] = {1, 3, 5, 2, 4, 6};      // B 3x2 column-major: [[1,2],[3,4],[5,6]]
+    const float want[4] = {22, 28, 49, 64};      // C = A B, row-major
+    float cf[4];
+    double cd[4];
+    const double ad[6] = {1, 2, 3, 4, 5, 6}, bd[6] = {1, 3, 5, 2, 4, 6};
+    CHECK(sk_sgemm(2, 2, 3, 1.0f, af, 3, 1, bf, 1, 3, 0.0f, cf, 2, 1) == SK_OK &&
+          std::equal(cf, cf + 4, want));
+    CHECK(sk_dgemm(2, 2, 3, 1.0, ad, 3, 1, bd, 1, 3, 0.0, cd, 2, 1) == SK_OK && cd[3] == 64.0);
+    CHECK(sk_sgemm_strassen(2, 2, 3, 1.0f, af, 3, 1, bf, 1, 3, 0.0f, cf, 2, 1) == SK_OK &&
+          std::equal(cf, cf + 4, want));
+    CHECK(sk_dgemm_strassen(2, 2, 3, 1.0, ad, 3, 1, bd, 1, 3, 0.0, cd, 2, 1) == SK_OK &&
+          cd[0] == 22.0);
+    // Output overlapping an input is refused and leaves C untouched.
+    float inout[6] = {1, 2, 3, 4, 5, 6};
+    CHECK_STATUS(sk_sgemm(2, 2, 2, 1.0f, inout, 2, 1, bf, 1, 3, 0.0f, inout, 2, 1),
+                 SK_ERR_INVALID_ARGUMENT);
+    CHECK(inout[0] == 1 && inout[3] == 4);
+}
+
 } // namespace
 
 int main()
 {
     test_runtime();
     test_kernels();
+    test_gemm();
     return SK_TEST_SUMMARY("test_api_cpp");
 }
