@@ -51,6 +51,9 @@ def load():
         "sk_dnrm2": (c_status, [c_size_t, f64p, c_ptrdiff, f64p]),
         "sk_dasum": (c_status, [c_size_t, f64p, c_ptrdiff, f64p]),
         "sk_idamax": (c_status, [c_size_t, f64p, c_ptrdiff, sizep]),
+        "sk_dgemm": (c_status, [c_size_t, c_size_t, c_size_t, c_double,
+                                f64p, c_ptrdiff, c_ptrdiff, f64p, c_ptrdiff, c_ptrdiff,
+                                c_double, f64p, c_ptrdiff, c_ptrdiff]),
     }
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)
@@ -178,6 +181,51 @@ class Kernels(unittest.TestCase):
                                              ctypes.byref(out))
                     self.assertEqual(status, SK_OK)
                     self.assertEqual(out.value, int(x.astype(np.int64) @ y.astype(np.int64)))
+
+
+def mat(a):
+    """(pointer to element (0, 0), row stride, column stride) of a 2-D numpy
+    array or view with non-negative strides, in elements (BLIS style)."""
+    rs, cs = (st // a.itemsize for st in a.strides)
+    assert rs >= 0 and cs >= 0
+    return ctypes.cast(a.ctypes.data, POINTER(c_double)), rs, cs
+
+
+class Gemm(unittest.TestCase):
+    """sk_dgemm on numpy layouts: row-major, transposed (column-major) and
+    sliced views, against numpy's matmul, on every ISA."""
+
+    def tearDown(self):
+        LIB.sk_set_max_isa(SK_ISA_AVX512_VNNI)
+
+    def test_dgemm_layouts(self):
+        rng = np.random.default_rng(7)
+        for isa in range(SK_ISA_SCALAR, SK_ISA_AVX512_VNNI + 1):
+            LIB.sk_set_max_isa(isa)
+            for m, n, k in [(1, 1, 1), (7, 5, 3), (70, 90, 110), (200, 13, 300)]:
+                a = rng.standard_normal((m, k))
+                bt = rng.standard_normal((n, k))
+                b = bt.T  # a column-major view, no copy
+                big = rng.standard_normal((m + 3, 2 * n))
+                c = big[1:m + 1, ::2]  # a strided sub-matrix view
+                c0, before = c.copy(), big.copy()
+                want = 0.5 * (a @ b) - 2.0 * c0
+                ap, rsa, csa = mat(a)
+                bp, rsb, csb = mat(b)
+                cp, rsc, csc = mat(c)
+                st = LIB.sk_dgemm(m, n, k, 0.5, ap, rsa, csa, bp, rsb, csb, -2.0, cp, rsc, csc)
+                self.assertEqual(st, SK_OK, last_error())
+                np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12 * k)
+                outside = np.ones(big.shape, dtype=bool)
+                outside[1:m + 1, ::2] = False
+                self.assertTrue(np.array_equal(big[outside], before[outside]))
+
+    def test_dgemm_overlap_refused(self):
+        a = np.ones((4, 4))
+        p, rs, cs = mat(a)
+        st = LIB.sk_dgemm(4, 4, 4, 1.0, p, rs, cs, p, rs, cs, 0.0, p, rs, cs)
+        self.assertEqual(st, SK_ERR_INVALID_ARGUMENT)
+        self.assertIn("overlap", last_error())
 
 
 class Errors(unittest.TestCase):
