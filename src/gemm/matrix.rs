@@ -157,12 +157,9 @@ impl<'a, T> MatRef<'a, T> {
             i + rows <= self.rows && j + cols <= self.cols,
             "block outside the matrix"
         );
-        let ptr = if rows == 0 || cols == 0 {
-            self.ptr
-        } else {
-            // SAFETY: (i, j) is an element of the view.
-            unsafe { self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
-        };
+        let ptr = self
+            .ptr
+            .wrapping_offset(block_offset(i, j, rows, cols, self.rs, self.cs));
         MatRef {
             ptr,
             rows,
@@ -298,12 +295,9 @@ impl<'a, T> MatMut<'a, T> {
             i + rows <= self.rows && j + cols <= self.cols,
             "block outside the matrix"
         );
-        let ptr = if rows == 0 || cols == 0 {
-            self.ptr
-        } else {
-            // SAFETY: (i, j) is an element of the view.
-            unsafe { self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
-        };
+        let ptr = self
+            .ptr
+            .wrapping_offset(block_offset(i, j, rows, cols, self.rs, self.cs));
         MatMut {
             ptr,
             rows,
@@ -312,6 +306,16 @@ impl<'a, T> MatMut<'a, T> {
             cs: self.cs,
             _data: PhantomData,
         }
+    }
+}
+
+/// Offset of the block at (i, j) from element (0, 0): zero for an empty
+/// block (whose origin may lie past the view), else that of element (i, j).
+fn block_offset(i: usize, j: usize, rows: usize, cols: usize, rs: isize, cs: isize) -> isize {
+    if rows == 0 || cols == 0 {
+        0
+    } else {
+        i as isize * rs + j as isize * cs
     }
 }
 
