@@ -16,7 +16,7 @@
 
 use super::kernels::{Blocking, GemmKernel, GemmReal};
 use super::matrix::{MatMut, MatRef};
-use super::pack::pack_a;
+use super::pack::{pack_a, PackPanel};
 use super::workspace::{with_buffer, A_PACK, B_PACK};
 use crate::runtime::{cache::cache_sizes, threads, Isa};
 
@@ -195,7 +195,7 @@ fn blocked<T: GemmReal>(
             let beta = if pc == 0 { beta } else { T::ONE };
             let b_len = nc.div_ceil(kern.nr) * kern.nr * kc;
             with_buffer(&B_PACK, b_len, b_len, |bpack: &mut [T]| {
-                pack_b_parallel(b.block(pc, jc, kc, nc), kern.nr, bpack, threads);
+                pack_b_parallel(kern, b.block(pc, jc, kc, nc), bpack, threads);
                 let a_blk = a.block(0, pc, m, kc);
                 // SAFETY: jc + nc <= n, so the offset stays inside C.
                 let out = Out {
@@ -220,18 +220,24 @@ fn balance(mut blk: Blocking, m: usize, mr: usize, threads: usize) -> Blocking {
 }
 
 /// Packs B's panels, in parallel for large panels.
-fn pack_b_parallel<T: GemmReal>(b: MatRef<T>, nr: usize, dst: &mut [T], threads: usize) {
+fn pack_b_parallel<T: GemmReal>(kern: &GemmKernel<T>, b: MatRef<T>, dst: &mut [T], threads: usize) {
     // A B panel is an A panel of the transposed block.
-    pack_panels_parallel(b.t(), nr, dst, threads)
+    pack_panels_parallel(kern.pack, b.t(), kern.nr, dst, threads)
 }
 
 /// Packs the `width`-row panels of `src` (an A-shaped block), groups of
 /// panels on different threads.
-fn pack_panels_parallel<T: GemmReal>(src: MatRef<T>, width: usize, dst: &mut [T], threads: usize) {
+fn pack_panels_parallel<T: GemmReal>(
+    pack: PackPanel<T>,
+    src: MatRef<T>,
+    width: usize,
+    dst: &mut [T],
+    threads: usize,
+) {
     let (rows, kc) = (src.rows(), src.cols());
     let panels = rows.div_ceil(width);
     if threads == 1 || panels < 2 {
-        return pack_a(src, width, dst);
+        return pack_a(pack, src, width, dst);
     }
     assert!(dst.len() >= panels * kc * width);
     let out = Out {
@@ -249,7 +255,7 @@ fn pack_panels_parallel<T: GemmReal>(src: MatRef<T>, width: usize, dst: &mut [T]
         let part = unsafe {
             std::slice::from_raw_parts_mut(out.ptr.add(lo * kc * width), (hi - lo) * kc * width)
         };
-        pack_a(src.block(lo * width, 0, rows_here, kc), width, part);
+        pack_a(pack, src.block(lo * width, 0, rows_here, kc), width, part);
     });
 }
 
@@ -276,7 +282,7 @@ fn row_blocks<T: GemmReal>(
         let (ic, mc) = (q * blk.mc, blk.mc.min(m - q * blk.mc));
         let a_len = mc.div_ceil(kern.mr) * kern.mr * kc;
         with_buffer(&A_PACK, a_len, a_max, |apack: &mut [T]| {
-            pack_a(a.block(ic, 0, mc, kc), kern.mr, apack);
+            pack_a(kern.pack, a.block(ic, 0, mc, kc), kern.mr, apack);
             // SAFETY: tile offsets stay inside the ic block of C.
             let out = Out {
                 ptr: unsafe { out.ptr.offset(ic as isize * out.rs) },
@@ -301,7 +307,7 @@ fn row_blocks<T: GemmReal>(
         let (ic, mc) = (q * blk.mc, blk.mc.min(m - q * blk.mc));
         let a_len = mc.div_ceil(kern.mr) * kern.mr * kc;
         with_buffer(&A_PACK, a_len, a_max, |apack: &mut [T]| {
-            pack_panels_parallel(a.block(ic, 0, mc, kc), kern.mr, apack, threads);
+            pack_panels_parallel(kern.pack, a.block(ic, 0, mc, kc), kern.mr, apack, threads);
             let apack: &[T] = apack;
             // SAFETY: the offset stays inside C (row ic of the block).
             let out = Out {

@@ -1,6 +1,7 @@
 //! The micro-kernel of each (ISA, element type) pair, its tile shape, and
 //! the cache blocking derived from it and the CPU's cache sizes.
 
+use super::pack::{pack_panel, PackPanel};
 use crate::blas1::Real;
 use crate::runtime::cache::CacheSizes;
 use crate::runtime::Isa;
@@ -17,6 +18,8 @@ pub struct GemmKernel<T: 'static> {
     pub nr: usize,
     /// The kernel.
     pub run: MicroKernel<T>,
+    /// The packer of its A and B panels.
+    pub pack: PackPanel<T>,
 }
 
 /// Cache blocking of the five GEMM loops (BLIS names).
@@ -147,36 +150,42 @@ static SCALAR_F32: GemmKernel<f32> = GemmKernel {
     mr: 4,
     nr: 4,
     run: scalar_4x4::<f32>,
+    pack: pack_panel::<f32>,
 };
 static SCALAR_F64: GemmKernel<f64> = GemmKernel {
     mr: 4,
     nr: 4,
     run: scalar_4x4::<f64>,
+    pack: pack_panel::<f64>,
 };
 
 #[cfg(target_arch = "x86_64")]
 mod tables {
-    use super::super::x86_64::{avx2, avx512, direct};
+    use super::super::x86_64::{avx2, avx512, direct, pack};
     use super::GemmKernel;
     pub static AVX2_F32: GemmKernel<f32> = GemmKernel {
         mr: avx2::SGEMM_MR,
         nr: avx2::SGEMM_NR,
         run: avx2::sgemm_16x6,
+        pack: pack::pack_panel_f32,
     };
     pub static AVX2_F64: GemmKernel<f64> = GemmKernel {
         mr: avx2::DGEMM_MR,
         nr: avx2::DGEMM_NR,
         run: avx2::dgemm_8x6,
+        pack: pack::pack_panel_f64,
     };
     pub static AVX512_F32: GemmKernel<f32> = GemmKernel {
         mr: avx512::SGEMM_MR,
         nr: avx512::SGEMM_NR,
         run: avx512::sgemm_32x12,
+        pack: pack::pack_panel_f32,
     };
     pub static AVX512_F64: GemmKernel<f64> = GemmKernel {
         mr: avx512::DGEMM_MR,
         nr: avx512::DGEMM_NR,
         run: avx512::dgemm_16x12,
+        pack: pack::pack_panel_f64,
     };
     macro_rules! widths {
         ($f:ident, $mv:literal, $($w:literal),*) => {
@@ -197,21 +206,25 @@ mod tables {
         mr: avx2::SGEMM_MR / 2,
         nr: avx2::SGEMM_NR,
         run: avx2::sgemm_8x6,
+        pack: pack::pack_panel_f32,
     };
     pub static AVX2_F64_NARROW: GemmKernel<f64> = GemmKernel {
         mr: avx2::DGEMM_MR / 2,
         nr: avx2::DGEMM_NR,
         run: avx2::dgemm_4x6,
+        pack: pack::pack_panel_f64,
     };
     pub static AVX512_F32_NARROW: GemmKernel<f32> = GemmKernel {
         mr: avx512::SGEMM_MR / 2,
         nr: avx512::SGEMM_NR,
         run: avx512::sgemm_16x12,
+        pack: pack::pack_panel_f32,
     };
     pub static AVX512_F64_NARROW: GemmKernel<f64> = GemmKernel {
         mr: avx512::DGEMM_MR / 2,
         nr: avx512::DGEMM_NR,
         run: avx512::dgemm_8x12,
+        pack: pack::pack_panel_f64,
     };
 }
 

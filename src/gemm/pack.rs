@@ -7,7 +7,8 @@ use crate::blas1::Real;
 
 /// Packs the `mc x kc` block `a` into `ceil(mc / mr)` panels of `kc * mr`
 /// values: panel `q`, step `p` holds rows `q*mr .. q*mr+mr` of column `p`.
-pub fn pack_a<T: Real>(a: MatRef<T>, mr: usize, dst: &mut [T]) {
+/// `pack` is the kernel's panel packer ([`pack_panel`] or a SIMD twin).
+pub fn pack_a<T: Real>(pack: PackPanel<T>, a: MatRef<T>, mr: usize, dst: &mut [T]) {
     let (mc, kc) = (a.rows(), a.cols());
     for (q, panel) in dst
         .chunks_exact_mut(mr * kc)
@@ -16,18 +17,31 @@ pub fn pack_a<T: Real>(a: MatRef<T>, mr: usize, dst: &mut [T]) {
     {
         let rows = mr.min(mc - q * mr);
         let block = a.block(q * mr, 0, rows, kc);
-        pack_panel(block, mr, panel);
+        assert!(panel.len() >= kc * mr && rows <= mr);
+        // SAFETY: the block's (i, p) elements are inside the view and the
+        // panel holds kc * mr values (asserted).
+        unsafe {
+            pack(
+                block.ptr(),
+                block.rs(),
+                block.cs(),
+                rows,
+                kc,
+                mr,
+                panel.as_mut_ptr(),
+            )
+        };
     }
 }
 
 /// How many steps ahead a packing loop prefetches its source: columns of a
 /// large matrix lie pages apart, where the hardware prefetchers do not look.
-const PREFETCH_STEPS: isize = 8;
+pub(crate) const PREFETCH_STEPS: isize = 8;
 
 /// Prefetches the cache lines of `len` values starting at `p` (a hint: any
 /// address is allowed).
 #[inline(always)]
-fn prefetch_run<T>(p: *const T, len: usize) {
+pub(crate) fn prefetch_run<T>(p: *const T, len: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
@@ -41,16 +55,27 @@ fn prefetch_run<T>(p: *const T, len: usize) {
     let _ = (p, len);
 }
 
-/// One panel: `src` is `rows x kc` (rows <= width); writes `kc * width`
-/// values, step by step, zero-padding rows `rows..width`.
-fn pack_panel<T: Real>(src: MatRef<T>, width: usize, dst: &mut [T]) {
-    let (rows, kc) = (src.rows(), src.cols());
-    let (rs, cs) = (src.rs(), src.cs());
-    let base = src.ptr();
-    assert!(dst.len() >= kc * width && rows <= width);
-    let out = dst.as_mut_ptr();
-    // SAFETY: (i, p) for i < rows, p < kc are elements of the view, and
-    // dst holds kc * width values (asserted).
+/// Packs one panel: `(src, rs, cs, rows, kc, width, out)` writes `kc`
+/// steps of `width` values at `out`, step p holding `src[i*rs + p*cs]` for
+/// i < rows, then zeros.
+pub type PackPanel<T> = unsafe fn(*const T, isize, isize, usize, usize, usize, *mut T);
+
+/// The portable [`PackPanel`] (the scalar kernels' packer and the
+/// reference for the SIMD ones).
+///
+/// # Safety
+/// Every (i < rows, p < kc) source address is readable; `out` has
+/// `kc * width` writable values; rows <= width.
+pub unsafe fn pack_panel<T: Real>(
+    base: *const T,
+    rs: isize,
+    cs: isize,
+    rows: usize,
+    kc: usize,
+    width: usize,
+    out: *mut T,
+) {
+    // SAFETY: the caller's contract.
     unsafe {
         if rs == 1 {
             // Each step is a contiguous run of `rows` values, copied in

@@ -4,6 +4,7 @@
 pub mod alloc;
 pub mod cache;
 pub mod cpu;
+pub mod pages;
 pub mod threads;
 
 pub use cpu::{active_isa, cpu_features, detected_isa, set_max_isa, CpuFeatures, Isa};

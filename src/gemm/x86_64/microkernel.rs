@@ -37,6 +37,7 @@ macro_rules! microkernel {
             const MV: usize = $mv;
             const NR: usize = $nr;
             const L: usize = $lanes;
+            const A_AHEAD: usize = 8;
             let mut acc = [[$setzero(); NR]; MV];
             if rsc == 1 {
                 // Warm the tile's cache lines while the k loop runs.
@@ -48,6 +49,11 @@ macro_rules! microkernel {
             }
             let (mut ap, mut bp) = (a, b);
             for _ in 0..k {
+                // A streams from L2 (the packed block): fetch its lines a
+                // few steps ahead; B's micro-panel is already in L1.
+                for h in 0..MV {
+                    _mm_prefetch::<_MM_HINT_T0>(ap.add(A_AHEAD * MV * L + h * L).cast());
+                }
                 let mut av = [$setzero(); MV];
                 for (h, v) in av.iter_mut().enumerate() {
                     *v = $loadu(ap.add(h * L));

@@ -4,3 +4,4 @@ pub mod avx2;
 pub mod avx512;
 pub mod direct;
 mod microkernel;
+pub mod pack;
