@@ -26,6 +26,12 @@
 #define SK_DOT_U8S8_SAFE_N 65793
 
 /**
+ * Largest k of `sk_gemm_u8s8s32` / `sk_gemm_s8s8s32`:
+ * floor((2^31 - 1) / (255 * 128)); no int32 partial sum can overflow.
+ */
+#define SK_GEMM_INT8_MAX_K 65793
+
+/**
  * Major version of the simdkern this header belongs to.
  */
 #define SK_VERSION_MAJOR 0
@@ -104,6 +110,12 @@
  * ISA rung: AVX-512 plus VNNI.
  */
 #define SK_ISA_AVX512_VNNI 3
+
+/**
+ * The largest k for which no int32 partial sum can overflow:
+ * floor((2^31 - 1) / (255 * 128)).
+ */
+#define MAX_K (size_t)(INT32_MAX / (255 * 128))
 
 /**
  * Per-core data cache sizes in bytes.
@@ -392,6 +404,57 @@ sk_status sk_dgemm_strassen(size_t m,
                             double *c,
                             ptrdiff_t rsc,
                             ptrdiff_t csc);
+
+/**
+ * Exact integer GEMM: `C = A * B` (beta == 0) or `C = A * B + C`
+ * (beta == 1) with uint8 A (m x k), int8 B (k x n) and int32 C, BLIS-style
+ * strides in elements. Uses VPDPBUSD on AVX-512 VNNI and exact int16
+ * pair products elsewhere.
+ *
+ * Every sum is exact: k may be at most `SK_GEMM_INT8_MAX_K` (65793 =
+ * floor((2^31 - 1) / (255 * 128))), so no partial sum can overflow.
+ * With beta == 1 the final addition of C wraps modulo 2^32. beta == 0
+ * never reads C. Results do not depend on the thread count.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_DIMENSION_MISMATCH`
+ *         (never: the shapes are implied), or `SK_ERR_INVALID_ARGUMENT`
+ *         (beta not 0 or 1, k above the limit, zero stride, size overflow,
+ *         C overlapping A or B, C strides that are not a (padded) row- or
+ *         column-major layout, as for `sk_sgemm`). Thread-safe for
+ *         disjoint outputs.
+ */
+sk_status sk_gemm_u8s8s32(size_t m,
+                          size_t n,
+                          size_t k,
+                          const uint8_t *a,
+                          ptrdiff_t rsa,
+                          ptrdiff_t csa,
+                          const int8_t *b,
+                          ptrdiff_t rsb,
+                          ptrdiff_t csb,
+                          int32_t beta,
+                          int32_t *c,
+                          ptrdiff_t rsc,
+                          ptrdiff_t csc);
+
+/**
+ * Exact int8 x int8 GEMM into int32, computed as (A + 128) B minus 128
+ * times B's column sums; arguments, limits and statuses as
+ * `sk_gemm_u8s8s32`.
+ */
+sk_status sk_gemm_s8s8s32(size_t m,
+                          size_t n,
+                          size_t k,
+                          const int8_t *a,
+                          ptrdiff_t rsa,
+                          ptrdiff_t csa,
+                          const int8_t *b,
+                          ptrdiff_t rsb,
+                          ptrdiff_t csb,
+                          int32_t beta,
+                          int32_t *c,
+                          ptrdiff_t rsc,
+                          ptrdiff_t csc);
 
 /**
  * The version of the loaded library as

@@ -44,19 +44,18 @@ fn named(name: &str, e: Error) -> Error {
     Error::new(e.kind(), format!("{name}: {}", e.message()))
 }
 
-/// Shared body of the four GEMM entry points.
-#[allow(clippy::too_many_arguments)]
+/// Checks the three matrix arguments of a GEMM-shaped call (A m x k, B
+/// k x n, C m x n; A and B read only when `reads_ab`) and returns them as
+/// views: valid regions, C's elements distinct, C disjoint from A and B.
+#[allow(clippy::type_complexity)]
 #[inline(always)]
-fn gemm_c<T: GemmReal>(
-    strassen: bool,
+pub(super) fn gemm_views<'a, A, B, C>(
     (m, n, k): (usize, usize, usize),
-    alpha: T,
-    (a, rsa, csa): (*const T, isize, isize),
-    (b, rsb, csb): (*const T, isize, isize),
-    beta: T,
-    (c, rsc, csc): (*mut T, isize, isize),
-) -> Result<()> {
-    let reads_ab = alpha != T::ZERO && k > 0;
+    (a, rsa, csa): (*const A, isize, isize),
+    (b, rsb, csb): (*const B, isize, isize),
+    (c, rsc, csc): (*mut C, isize, isize),
+    reads_ab: bool,
+) -> Result<(MatRef<'a, A>, MatRef<'a, B>, MatMut<'a, C>)> {
     let ar = matrix_range("a", a, m, k, rsa, csa, reads_ab)?;
     let br = matrix_range("b", b, k, n, rsb, csb, reads_ab)?;
     let cr = matrix_range("c", c.cast_const(), m, n, rsc, csc, true)?;
@@ -65,13 +64,29 @@ fn gemm_c<T: GemmReal>(
     disjoint(("c", &cr), ("b", &br))?;
     // SAFETY: the ranges were checked; the caller promises the memory is
     // valid, and C shares no byte with A or B.
-    let (a, b, c) = unsafe {
+    Ok(unsafe {
         (
             MatRef::from_raw(a, m, k, rsa, csa),
             MatRef::from_raw(b, k, n, rsb, csb),
             MatMut::from_raw(c, m, n, rsc, csc),
         )
-    };
+    })
+}
+
+/// Shared body of the four GEMM entry points.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gemm_c<T: GemmReal>(
+    strassen: bool,
+    (m, n, k): (usize, usize, usize),
+    alpha: T,
+    a: (*const T, isize, isize),
+    b: (*const T, isize, isize),
+    beta: T,
+    c: (*mut T, isize, isize),
+) -> Result<()> {
+    let reads_ab = alpha != T::ZERO && k > 0;
+    let (a, b, c) = gemm_views((m, n, k), a, b, c, reads_ab)?;
     if strassen {
         gemm::gemm_strassen(alpha, a, b, beta, c)
     } else {

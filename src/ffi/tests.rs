@@ -66,6 +66,7 @@ fn feature_and_isa_constants_match_runtime() {
         super::blas1::SK_DOT_U8S8_SAFE_N,
         crate::blas1::DOT_U8S8_SAFE_N
     );
+    assert_eq!(super::int8::SK_GEMM_INT8_MAX_K, crate::gemm::int8::MAX_K);
 }
 
 #[test]

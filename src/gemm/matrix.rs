@@ -171,6 +171,21 @@ impl<'a, T> MatRef<'a, T> {
     }
 }
 
+impl<'a> MatRef<'a, i8> {
+    /// The same view read as unsigned bytes (the integer kernels pack
+    /// bytes and choose the signedness in the packed format).
+    pub fn as_bytes(self) -> MatRef<'a, u8> {
+        MatRef {
+            ptr: self.ptr.cast(),
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+            _data: PhantomData,
+        }
+    }
+}
+
 /// A mutable strided matrix view. Its elements must be pairwise distinct
 /// (no two (i, j) at the same address).
 #[derive(Debug)]

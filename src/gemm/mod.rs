@@ -6,17 +6,18 @@
 //! scales C by beta. Results do not depend on the thread count.
 
 mod driver;
+pub mod int8;
 pub mod kernels;
 pub mod matrix;
 mod pack;
 pub mod reference;
 mod strassen;
-mod workspace;
+pub(crate) mod workspace;
 
 #[cfg(test)]
 mod tests;
 #[cfg(target_arch = "x86_64")]
-mod x86_64;
+pub(crate) mod x86_64;
 
 use crate::error::{Error, Result};
 pub use kernels::GemmReal;

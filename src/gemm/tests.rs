@@ -11,7 +11,7 @@ use crate::testutil::{for_each_isa, Rng};
 
 /// How a matrix is laid out in its buffer.
 #[derive(Copy, Clone, Debug)]
-enum Layout {
+pub(super) enum Layout {
     RowMajor,
     ColMajor,
     /// Column-major inside a larger leading dimension.
@@ -22,7 +22,7 @@ enum Layout {
     Gapped,
 }
 
-const LAYOUTS: [Layout; 5] = [
+pub(super) const LAYOUTS: [Layout; 5] = [
     Layout::RowMajor,
     Layout::ColMajor,
     Layout::Padded,
@@ -42,8 +42,8 @@ fn geometry(layout: Layout, rows: usize, cols: usize) -> (usize, usize, isize, i
     }
 }
 
-struct Matrix<T> {
-    data: Vec<T>,
+pub(super) struct Matrix<T> {
+    pub(super) data: Vec<T>,
     origin: usize,
     rows: usize,
     cols: usize,
@@ -53,8 +53,24 @@ struct Matrix<T> {
 
 impl<T: GemmReal> Matrix<T> {
     fn random(rng: &mut Rng, layout: Layout, rows: usize, cols: usize) -> Self {
+        Matrix::generate(rng, layout, rows, cols, |rng| {
+            T::from_f64(rng.signed_unit())
+        })
+    }
+}
+
+impl<T: Copy> Matrix<T> {
+    /// A `rows x cols` matrix in `layout` whose every buffer value (gaps
+    /// included) comes from `value`.
+    pub(super) fn generate(
+        rng: &mut Rng,
+        layout: Layout,
+        rows: usize,
+        cols: usize,
+        mut value: impl FnMut(&mut Rng) -> T,
+    ) -> Self {
         let (len, origin, rs, cs) = geometry(layout, rows, cols);
-        let data = (0..len).map(|_| T::from_f64(rng.signed_unit())).collect();
+        let data = (0..len).map(|_| value(rng)).collect();
         Matrix {
             data,
             origin,
@@ -64,7 +80,14 @@ impl<T: GemmReal> Matrix<T> {
             cs,
         }
     }
-    fn view(&self) -> MatRef<'_, T> {
+    /// A copy of the buffer with the same geometry.
+    pub(super) fn duplicate(&self) -> Self {
+        Matrix {
+            data: self.data.clone(),
+            ..*self
+        }
+    }
+    pub(super) fn view(&self) -> MatRef<'_, T> {
         MatRef::new(
             &self.data,
             self.origin,
@@ -75,7 +98,7 @@ impl<T: GemmReal> Matrix<T> {
         )
         .unwrap()
     }
-    fn view_mut(&mut self) -> MatMut<'_, T> {
+    pub(super) fn view_mut(&mut self) -> MatMut<'_, T> {
         MatMut::new(
             &mut self.data,
             self.origin,
@@ -140,10 +163,7 @@ fn run_case<T: GemmReal>(
     if nan_in_c {
         c.data.iter_mut().for_each(|v| *v = T::from_f64(f64::NAN));
     }
-    let c0 = Matrix {
-        data: c.data.clone(),
-        ..c
-    };
+    let c0 = c.duplicate();
     driver::gemm(isa, alpha, a.view(), b.view(), beta, &mut c.view_mut());
     let what = format!("{isa:?} {m}x{n}x{k} {la:?}/{lb:?}/{lc:?} alpha {alpha:?} beta {beta:?}");
     check(&what, alpha, a.view(), b.view(), beta, c0.view(), c.view());
