@@ -20,6 +20,9 @@ pub struct Int8Kernels {
     pub unsigned_v: Int8Kernel,
     /// The kernel when V holds the signed operand (B^T) and W the unsigned.
     pub signed_v: Int8Kernel,
+    /// Narrower signed-V kernels `(nr, kernel)`, narrowest first, for
+    /// products with few columns (may be empty).
+    pub signed_v_narrow: &'static [(usize, Int8Kernel)],
 }
 
 impl Int8Kernels {
@@ -75,6 +78,7 @@ static SCALAR: Int8Kernels = Int8Kernels {
     group: 2,
     unsigned_v: scalar_4x4,
     signed_v: scalar_4x4,
+    signed_v_narrow: &[],
 };
 
 #[cfg(target_arch = "x86_64")]
@@ -87,6 +91,7 @@ mod tables {
         group: 2,
         unsigned_v: avx2_16x6,
         signed_v: avx2_16x6,
+        signed_v_narrow: &[],
     };
     pub static AVX512BW: Int8Kernels = Int8Kernels {
         mr: AVX512_MR,
@@ -94,6 +99,7 @@ mod tables {
         group: 2,
         unsigned_v: avx512bw_32x12,
         signed_v: avx512bw_32x12,
+        signed_v_narrow: &[],
     };
     pub static VNNI: Int8Kernels = Int8Kernels {
         mr: AVX512_MR,
@@ -101,6 +107,7 @@ mod tables {
         group: 4,
         unsigned_v: vnni_32x12_uv,
         signed_v: vnni_32x12_sv,
+        signed_v_narrow: &[(1, vnni_32x1_sv), (4, vnni_32x4_sv)],
     };
 }
 

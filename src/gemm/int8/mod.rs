@@ -10,6 +10,7 @@
 mod driver;
 mod kernels;
 mod pack;
+mod qlinear;
 pub mod reference;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use super::matrix::{MatMut, MatRef};
 use crate::error::{Error, Result};
 use crate::runtime::Isa;
 use driver::Operands;
+pub use qlinear::QLinear;
 
 /// The largest k for which no int32 partial sum can overflow:
 /// floor((2^31 - 1) / (255 * 128)).

@@ -198,3 +198,177 @@ fn results_do_not_depend_on_thread_count() {
     }
     crate::runtime::set_num_threads(0).unwrap();
 }
+
+/// What the layer promises, computed independently: quantize x and W
+/// with the quant functions, exact integer sums in i64, then the f32
+/// epilogue.
+fn qlinear_expected(
+    w: &[f32],
+    bias: &[f32],
+    x: &[f32],
+    (batch, inp, out): (usize, usize, usize),
+) -> Vec<f32> {
+    use crate::quant::{params_u8, quantize_rows_s8, quantize_u8};
+    let mut wq = vec![0i8; out * inp];
+    let mut scales = vec![0.0f32; out];
+    quantize_rows_s8(
+        MatRef::row_major(w, out, inp).unwrap(),
+        MatMut::row_major(&mut wq, out, inp).unwrap(),
+        &mut scales,
+    )
+    .unwrap();
+    let p = params_u8(MatRef::row_major(x, batch, inp).unwrap()).unwrap();
+    let mut xq = vec![0u8; batch * inp];
+    quantize_u8(
+        MatRef::row_major(x, batch, inp).unwrap(),
+        p,
+        MatMut::row_major(&mut xq, batch, inp).unwrap(),
+    )
+    .unwrap();
+    let mut y = vec![0.0f32; batch * out];
+    for b in 0..batch {
+        for o in 0..out {
+            let acc: i64 = (0..inp)
+                .map(|i| (xq[b * inp + i] as i64 - p.zero_point as i64) * wq[o * inp + i] as i64)
+                .sum();
+            y[b * out + o] = p.scale * scales[o] * acc as f32 + bias[o];
+        }
+    }
+    y
+}
+
+use crate::gemm::int8::QLinear;
+use crate::gemm::{MatMut, MatRef};
+
+#[test]
+fn qlinear_matches_its_definition_on_every_path() {
+    let mut rng = Rng::new(44);
+    for_each_isa("qlinear", |isa| {
+        for (batch, inp, out) in [
+            (1, 384, 96),
+            (2, 37, 45),
+            (3, 64, 33),
+            (4, 5, 1),
+            (5, 100, 64),
+            (12, 16, 32),
+            (13, 77, 70),
+            (250, 40, 50),
+            (0, 8, 8),
+        ] {
+            let w: Vec<f32> = (0..out * inp).map(|_| rng.signed_unit() as f32).collect();
+            let bias: Vec<f32> = (0..out).map(|_| rng.signed_unit() as f32).collect();
+            let x: Vec<f32> = (0..batch * inp)
+                .map(|_| rng.signed_unit() as f32 * 3.0 + 0.5)
+                .collect();
+            let layer =
+                QLinear::with_isa(isa, MatRef::row_major(&w, out, inp).unwrap(), Some(&bias))
+                    .unwrap();
+            let want = qlinear_expected(&w, &bias, &x, (batch, inp, out));
+            // y column-major (batch x out): a strided output.
+            let mut y = vec![f32::NAN; batch.max(1) * out];
+            let yv = MatMut::new(&mut y, 0, batch, out, 1, batch.max(1) as isize).unwrap();
+            layer
+                .forward(MatRef::row_major(&x, batch, inp).unwrap(), yv)
+                .unwrap();
+            for b in 0..batch {
+                for o in 0..out {
+                    let (g, e) = (y[o * batch + b], want[b * out + o]);
+                    assert!(
+                        (g - e).abs() <= 1e-5 * (1.0 + e.abs()),
+                        "{isa:?} {batch}x{inp}->{out} ({b},{o}): {g} vs {e}"
+                    );
+                }
+            }
+        }
+    });
+}
+
+/// The layer's error against the f32 product on realistic weights;
+/// prints the figures (`cargo test --release qlinear_error -- --nocapture`).
+#[test]
+fn qlinear_error_against_f32_on_realistic_weights() {
+    let mut rng = Rng::new(45);
+    let mut gauss = move || {
+        // Box-Muller from two uniforms.
+        let (u, v) = (rng.signed_unit() * 0.5 + 0.5, rng.signed_unit() * 0.5 + 0.5);
+        ((-2.0 * (u.max(1e-300)).ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+    };
+    for (name, inp, out) in [
+        ("gaussian", 384, 1536),
+        ("student-t3", 1536, 384),
+        ("row-scaled", 384, 1536),
+    ] {
+        let mut w = vec![0.0f32; out * inp];
+        for o in 0..out {
+            let row_scale = if name == "row-scaled" {
+                10f32.powf((o % 7) as f32 * 0.5 - 1.5)
+            } else {
+                0.05
+            };
+            for i in 0..inp {
+                let z = gauss();
+                let v = if name == "student-t3" {
+                    // t with 3 degrees of freedom: z / sqrt(chi2_3 / 3).
+                    let chi: f32 = (0..3).map(|_| gauss().powi(2)).sum();
+                    z / (chi / 3.0).sqrt()
+                } else {
+                    z
+                };
+                w[o * inp + i] = v * row_scale;
+            }
+        }
+        let x: Vec<f32> = (0..4 * inp).map(|_| gauss().max(0.0)).collect(); // ReLU-like activations
+        let layer = QLinear::new(MatRef::row_major(&w, out, inp).unwrap(), None).unwrap();
+        let mut y = vec![0.0f32; 4 * out];
+        layer
+            .forward(
+                MatRef::row_major(&x, 4, inp).unwrap(),
+                MatMut::row_major(&mut y, 4, out).unwrap(),
+            )
+            .unwrap();
+        let (mut num, mut den) = (0.0f64, 0.0f64);
+        for b in 0..4 {
+            for o in 0..out {
+                let exact: f64 = (0..inp)
+                    .map(|i| x[b * inp + i] as f64 * w[o * inp + i] as f64)
+                    .sum();
+                num += (y[b * out + o] as f64 - exact).powi(2);
+                den += exact.powi(2);
+            }
+        }
+        let rel = (num / den).sqrt();
+        println!("qlinear {name} {inp}->{out}: relative Frobenius error {rel:.2e}");
+        // Per-row int8 gives about 1% on Gaussian rows; the heavy tails of
+        // a Student-t row stretch its scale, so its bound is looser.
+        let bound = if name == "student-t3" { 0.06 } else { 0.02 };
+        assert!(rel < bound, "{name}: relative error {rel}");
+    }
+}
+
+#[test]
+fn qlinear_refuses_bad_input() {
+    let w = vec![0.5f32; 8 * 4];
+    let layer = QLinear::new(MatRef::row_major(&w, 8, 4).unwrap(), None).unwrap();
+    let mut x = vec![1.0f32; 2 * 4];
+    let mut y = vec![7.0f32; 2 * 8];
+    x[5] = f32::NAN;
+    let e = layer
+        .forward(
+            MatRef::row_major(&x, 2, 4).unwrap(),
+            MatMut::row_major(&mut y, 2, 8).unwrap(),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), crate::error::ErrorKind::InvalidArgument);
+    assert!(y.iter().all(|&v| v == 7.0), "y untouched on failure");
+    let e = layer
+        .forward(
+            MatRef::row_major(&x, 2, 4).unwrap(),
+            MatMut::row_major(&mut y, 2, 7).unwrap(),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), crate::error::ErrorKind::DimensionMismatch);
+    let mut bad_w = w.clone();
+    bad_w[3] = f32::INFINITY;
+    assert!(QLinear::new(MatRef::row_major(&bad_w, 8, 4).unwrap(), None).is_err());
+    assert!(QLinear::new(MatRef::row_major(&w, 8, 4).unwrap(), Some(&[0.0; 7])).is_err());
+}

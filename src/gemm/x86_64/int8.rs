@@ -24,6 +24,7 @@ macro_rules! int8_kernel {
         /// `w` `steps * NR * 4` readable bytes; the tile at `c` is valid
         /// for reads and writes with strides `rsc`, `csc`.
         #[target_feature(enable = $features)]
+        #[allow(unused_braces)] // rustfmt wraps long `$step` closures in braces
         pub unsafe fn $name(
             steps: usize,
             v: *const u8,
@@ -102,13 +103,16 @@ pub const AVX2_NR: usize = 6;
 /// A 32 x 12 AVX-512 tile with the given per-step combination.
 macro_rules! avx512_tile {
     ($name:ident, $features:literal, |$acc:ident, $va:ident, $wb:ident| $step:expr) => {
+        avx512_tile!($name, $features, nr = 12, |$acc, $va, $wb| $step);
+    };
+    ($name:ident, $features:literal, nr = $nr:expr, |$acc:ident, $va:ident, $wb:ident| $step:expr) => {
         int8_kernel!(
             $name,
             $features,
             __m512i,
             lanes = 16,
             mv = 2,
-            nr = 12,
+            nr = $nr,
             _mm512_setzero_si512,
             _mm512_loadu_si512,
             _mm512_storeu_si512,
@@ -132,6 +136,21 @@ avx512_tile!(
     vnni_32x12_sv,
     "avx512f,avx512bw,avx512vl,avx512vnni",
     |acc, v, w| _mm512_dpbusd_epi32(acc, w, v)
+);
+
+// Narrow tiles of the signed-V kernel for a few broadcast columns (a
+// quantized linear layer at batch 1 to 4: the weights are V).
+avx512_tile!(
+    vnni_32x1_sv,
+    "avx512f,avx512bw,avx512vl,avx512vnni",
+    nr = 1,
+    |acc, v, w| { _mm512_dpbusd_epi32(acc, w, v) }
+);
+avx512_tile!(
+    vnni_32x4_sv,
+    "avx512f,avx512bw,avx512vl,avx512vnni",
+    nr = 4,
+    |acc, v, w| { _mm512_dpbusd_epi32(acc, w, v) }
 );
 
 // int16 pairs, either operand order.
