@@ -106,9 +106,9 @@ pub fn dequantize_rows_s8(q: MatRef<i8>, scales: &[f32], mut out: MatMut<f32>) -
             q.rows()
         )));
     }
-    for i in 0..q.rows() {
+    for (i, &scale) in scales.iter().enumerate().take(q.rows()) {
         for j in 0..q.cols() {
-            *out.at_mut(i, j) = scales[i] * q.at(i, j) as f32;
+            *out.at_mut(i, j) = scale * q.at(i, j) as f32;
         }
     }
     Ok(())
