@@ -123,6 +123,15 @@
 typedef struct CacheSizes CacheSizes;
 
 /**
+ * A linear layer `y = x W^T + bias` on int8 weights quantized per output
+ * row and packed once for the CPU's integer kernels (VPDPBUSD on AVX-512
+ * VNNI). Built by `sk_qlinear_new`, released by `sk_qlinear_free`; a
+ * layer is immutable, so several threads may call `sk_qlinear_forward_f32`
+ * on it at once.
+ */
+typedef struct sk_qlinear sk_qlinear;
+
+/**
  * Result code of every fallible simdkern function. Values are pinned and
  * new codes are only appended.
  */
@@ -455,6 +464,136 @@ sk_status sk_gemm_s8s8s32(size_t m,
                           int32_t *c,
                           ptrdiff_t rsc,
                           ptrdiff_t csc);
+
+/**
+ * Per-row symmetric int8 quantization of a rows x cols f32 matrix:
+ * `scales[i] = max_j |x[i][j]| / 127` (1.0 for an all-zero row) and
+ * `q[i][j] = round(x[i][j] / scales[i])` (ties to even) in -127..=127.
+ *
+ * @param x       input, strides `rsx`, `csx` in elements
+ * @param q       output codes, strides `rsq`, `csq`
+ * @param scales  output, `rows` values
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
+ *         (NaN or Inf in x, naming the element; zero stride; overlapping
+ *         outputs). Outputs are written only on success. Thread-safe.
+ */
+sk_status sk_quantize_rows_s8(size_t rows,
+                              size_t cols,
+                              const float *x,
+                              ptrdiff_t rsx,
+                              ptrdiff_t csx,
+                              int8_t *q,
+                              ptrdiff_t rsq,
+                              ptrdiff_t csq,
+                              float *scales);
+
+/**
+ * `out[i][j] = scales[i] * q[i][j]`: the inverse of `sk_quantize_rows_s8`.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
+ *         (zero stride, out overlapping q or scales). Thread-safe.
+ */
+sk_status sk_dequantize_rows_s8(size_t rows,
+                                size_t cols,
+                                const int8_t *q,
+                                ptrdiff_t rsq,
+                                ptrdiff_t csq,
+                                const float *scales,
+                                float *out,
+                                ptrdiff_t rso,
+                                ptrdiff_t cso);
+
+/**
+ * Dynamic per-tensor uint8 quantization (activations): the range of x,
+ * widened to include 0, in 255 steps with 0 on a code; `q = round(x /
+ * scale) + zero_point` clamped to 0..=255. An all-zero tensor gets scale
+ * 1 and zero point 0.
+ *
+ * @param scale       output: the step (positive)
+ * @param zero_point  output: the code of 0.0
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
+ *         (NaN or Inf in x; zero stride; q overlapping x). Outputs are
+ *         written only on success. Thread-safe.
+ */
+sk_status sk_quantize_u8(size_t rows,
+                         size_t cols,
+                         const float *x,
+                         ptrdiff_t rsx,
+                         ptrdiff_t csx,
+                         uint8_t *q,
+                         ptrdiff_t rsq,
+                         ptrdiff_t csq,
+                         float *scale,
+                         uint8_t *zero_point);
+
+/**
+ * `out = scale * (q - zero_point)`: the inverse of `sk_quantize_u8`.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
+ *         (scale not positive and finite, zero stride, out overlapping q).
+ *         Thread-safe.
+ */
+sk_status sk_dequantize_u8(size_t rows,
+                           size_t cols,
+                           const uint8_t *q,
+                           ptrdiff_t rsq,
+                           ptrdiff_t csq,
+                           float scale,
+                           uint8_t zero_point,
+                           float *out,
+                           ptrdiff_t rso,
+                           ptrdiff_t cso);
+
+/**
+ * Quantizes and packs the weights `w` (out_features x in_features, strides
+ * `rsw`, `csw`) and copies `bias` (out_features values, or NULL for none).
+ * The layer uses the kernels of the ISA active when it is built.
+ *
+ * @param out  receives the new layer (written only on success)
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (NaN
+ *         or Inf in w or bias, in_features > `SK_GEMM_INT8_MAX_K`, zero
+ *         stride), `SK_ERR_OUT_OF_MEMORY`. Thread-safe.
+ */
+sk_status sk_qlinear_new(size_t out_features,
+                         size_t in_features,
+                         const float *w,
+                         ptrdiff_t rsw,
+                         ptrdiff_t csw,
+                         const float *bias,
+                         struct sk_qlinear **out);
+
+/**
+ * Releases a layer from `sk_qlinear_new`; NULL does nothing.
+ */
+void sk_qlinear_free(struct sk_qlinear *layer);
+
+/**
+ * Shape of a layer: `out_features` and `in_features` (either may be NULL).
+ *
+ * @return `SK_OK` or `SK_ERR_NULL_POINTER` (layer NULL).
+ */
+sk_status sk_qlinear_shape(const struct sk_qlinear *layer,
+                           size_t *out_features,
+                           size_t *in_features);
+
+/**
+ * `y = x W^T + bias` for `batch` rows: x is batch x in_features (strides
+ * `rsx`, `csx`), y batch x out_features (strides `rsy`, `csy`). x is
+ * quantized per call to uint8 (per tensor), multiplied exactly in int32
+ * and dequantized in the epilogue.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (NaN
+ *         or Inf in x, zero stride, y overlapping x). y is written only on
+ *         success. Thread-safe (the layer is read-only).
+ */
+sk_status sk_qlinear_forward_f32(const struct sk_qlinear *layer,
+                                 size_t batch,
+                                 const float *x,
+                                 ptrdiff_t rsx,
+                                 ptrdiff_t csx,
+                                 float *y,
+                                 ptrdiff_t rsy,
+                                 ptrdiff_t csy);
 
 /**
  * The version of the loaded library as

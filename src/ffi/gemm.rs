@@ -73,6 +73,27 @@ pub(super) fn gemm_views<'a, A, B, C>(
     })
 }
 
+/// A checked read-only matrix argument and the byte range it covers.
+pub(super) fn checked_ref<'a, T>(
+    name: &str,
+    (ptr, rows, cols, rs, cs): (*const T, usize, usize, isize, isize),
+) -> Result<(MatRef<'a, T>, Range<usize>)> {
+    let range = matrix_range(name, ptr, rows, cols, rs, cs, true)?;
+    // SAFETY: the range was checked; the caller promises it is readable.
+    Ok((unsafe { MatRef::from_raw(ptr, rows, cols, rs, cs) }, range))
+}
+
+/// A checked output matrix argument (distinct elements) and its range.
+pub(super) fn checked_mut<'a, T>(
+    name: &str,
+    (ptr, rows, cols, rs, cs): (*mut T, usize, usize, isize, isize),
+) -> Result<(MatMut<'a, T>, Range<usize>)> {
+    let range = matrix_range(name, ptr.cast_const(), rows, cols, rs, cs, true)?;
+    matrix::check_distinct(rows, cols, rs, cs).map_err(|e| named(name, e))?;
+    // SAFETY: the range was checked; the caller promises it is writable.
+    Ok((unsafe { MatMut::from_raw(ptr, rows, cols, rs, cs) }, range))
+}
+
 /// Shared body of the four GEMM entry points.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]

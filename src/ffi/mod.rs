@@ -16,6 +16,7 @@ use std::panic::{self, AssertUnwindSafe};
 pub mod blas1;
 pub mod gemm;
 pub mod int8;
+pub mod quant;
 pub mod runtime;
 
 /// Result code of every fallible simdkern function. Values are pinned and
