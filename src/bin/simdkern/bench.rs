@@ -35,9 +35,21 @@ pub struct BenchOpts {
 }
 
 /// Every kernel the tool times, in print order.
-pub const KERNELS: [&str; 12] = [
-    "sdot", "ddot", "dot_u8s8", "saxpy", "daxpy", "sscal", "snrm2", "dnrm2", "sasum", "isamax",
-    "sgemm", "dgemm",
+pub const KERNELS: [&str; 14] = [
+    "sdot",
+    "ddot",
+    "dot_u8s8",
+    "saxpy",
+    "daxpy",
+    "sscal",
+    "snrm2",
+    "dnrm2",
+    "sasum",
+    "isamax",
+    "sgemm",
+    "dgemm",
+    "gemm_u8s8s32",
+    "qlinear",
 ];
 
 /// The per-element work of one kernel call.

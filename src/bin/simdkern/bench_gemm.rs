@@ -12,10 +12,20 @@
 //!   comparison `benches/peers/run_gemm.sh` covers 2 threads.
 //! - Each result is spot-checked against f64 dot products at a few
 //!   elements, with the tolerance of a length-k dot.
+//!
+//! Then the int8 rows: `gemm_u8s8s32` (uint8 A x int8 B -> exact int32 C)
+//! on squares, counted as `2 m n k` integer ops, and `qlinear` (a
+//! [`QLinear`] layer, `y = x W^T + bias` on int8 weights packed once, x
+//! quantized per call) at batch 1, 384 -> 1536, counted as the `2 batch in
+//! out` FLOP of the f32 product it replaces. Both are compared with the
+//! sgemm row of the same problem (timed here when sgemm's table did not
+//! run); `gemm_u8s8s32` is checked exactly at a few elements, `qlinear`'s
+//! relative error is printed.
 
 use crate::limits::{Caches, Limits};
 use crate::timing::{fmt_time, Timer};
 use simdkern::blas1::Real;
+use simdkern::gemm::int8::{gemm_u8s8s32, QLinear};
 use simdkern::gemm::{gemm, gemm_strassen, MatMut, MatRef};
 use simdkern::runtime::alloc::{aligned_filled, AlignedVec};
 use std::hint::black_box;
@@ -56,10 +66,10 @@ impl_elem!(f32);
 impl_elem!(f64);
 
 /// The kernel names this section answers to in `--only`.
-pub const NAMES: [&str; 2] = ["sgemm", "dgemm"];
+pub const NAMES: [&str; 4] = ["sgemm", "dgemm", "gemm_u8s8s32", "qlinear"];
 
 /// One problem: A is m x k, B is k x n.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 struct Shape {
     m: usize,
     k: usize,
@@ -132,8 +142,8 @@ struct Row {
     strassen: Option<f64>,
 }
 
-/// Runs `sgemm` and `dgemm` (as `wants` allows) on one thread and prints
-/// one table per type.
+/// Runs `sgemm`, `dgemm`, `gemm_u8s8s32` and `qlinear` (as `wants` allows)
+/// on one thread and prints one table per kernel.
 pub fn tables(
     limits: &Limits,
     caches: &Caches,
@@ -148,11 +158,18 @@ pub fn tables(
     simdkern::runtime::set_num_threads(1).map_err(|e| format!("gemm: {e}"))?;
     let result = (|| {
         let peak = limits.fma.map(|(g, _)| g);
+        let mut sgemm = Vec::new();
         if wants("sgemm") {
-            table::<f32>("sgemm", peak, caches, timer, quick)?;
+            sgemm = table::<f32>("sgemm", peak, caches, timer, quick)?;
         }
         if wants("dgemm") {
             table::<f64>("dgemm", peak.map(|g| g / 2.0), caches, timer, quick)?;
+        }
+        if wants("gemm_u8s8s32") {
+            int8_table(&sgemm, caches, timer, quick)?;
+        }
+        if wants("qlinear") {
+            qlinear_table(&sgemm, caches, timer, quick)?;
         }
         Ok(())
     })();
@@ -174,13 +191,14 @@ fn time_call(timer: Timer, limit: f64, mut f: impl FnMut()) -> (f64, bool) {
     (timer.per_call(f), true)
 }
 
+/// Times `T`'s GEMM on every shape, prints the table and returns its rows.
 fn table<T: Elem>(
     name: &str,
     peak: Option<f64>,
     caches: &Caches,
     timer: Timer,
     quick: bool,
-) -> Result<(), String> {
+) -> Result<Vec<Row>, String> {
     let elem = std::mem::size_of::<T>();
     let mut rows = Vec::new();
     for shape in shapes(quick) {
@@ -222,7 +240,7 @@ fn table<T: Elem>(
         });
     }
     print_table(name, elem, peak, &rows);
-    Ok(())
+    Ok(rows)
 }
 
 /// Compares 16 elements of C (corners and pseudo-random ones) with f64 dot
@@ -306,6 +324,212 @@ fn print_table(name: &str, elem: usize, peak: Option<f64>, rows: &[Row]) {
             peak.map_or("-".to_string(), |p| format!("{:.0}%", 100.0 * gflops / p)),
             str_rate,
             str_ratio,
+            if r.batched { "" } else { "  (one call)" }
+        );
+    }
+}
+
+/// Seconds per sgemm call on `shape`: the sgemm table's row when it ran,
+/// else timed here (same data, same timing).
+fn sgemm_secs(sgemm: &[Row], shape: Shape, timer: Timer, quick: bool) -> Result<f64, String> {
+    if let Some(r) = sgemm.iter().find(|r| r.shape == shape) {
+        return Ok(r.secs);
+    }
+    let Shape { m, k, n } = shape;
+    let a = random_mat::<f32>(m * k, 1 + m as u64);
+    let b = random_mat::<f32>(k * n, 2 + n as u64);
+    let mut c = aligned_filled(m * n, 0.0f32);
+    let run = |c: &mut [f32]| -> simdkern::Result<()> {
+        let av = MatRef::row_major(&a, m, k)?;
+        let bv = MatRef::row_major(&b, k, n)?;
+        f32::product(av, bv, MatMut::row_major(c, m, n)?, false)
+    };
+    run(&mut c).map_err(|e| format!("sgemm {}: {e}", shape.label()))?;
+    Ok(time_call(timer, single_call_limit(quick), || {
+        black_box(run(black_box(&mut c)).ok());
+    })
+    .0)
+}
+
+/// Deterministic bytes from a 64-bit LCG (its top 8 bits), 64-byte aligned.
+fn random_bytes(len: usize, seed: u64) -> AlignedVec<u8> {
+    let mut v = aligned_filled(len, 0u8);
+    let mut s = seed;
+    for e in v.iter_mut() {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *e = (s >> 56) as u8;
+    }
+    v
+}
+
+/// One int8 row: an integer kernel against the sgemm row of its problem.
+struct IntRow {
+    label: String,
+    level: &'static str,
+    /// Nominal work: 2 m n k.
+    ops: f64,
+    secs: f64,
+    batched: bool,
+    sgemm_secs: f64,
+    /// Relative Frobenius error (qlinear); None for exact results.
+    err: Option<f64>,
+}
+
+/// `gemm_u8s8s32` on n = 256 and 1024: uint8 A (0..255), int8 B
+/// (-128..127), beta 0; 16 elements checked exactly against i64 dots.
+fn int8_table(sgemm: &[Row], caches: &Caches, timer: Timer, quick: bool) -> Result<(), String> {
+    const NAME: &str = "gemm_u8s8s32";
+    let mut rows = Vec::new();
+    for n in [256, 1024] {
+        let shape = Shape::square(n);
+        let Shape { m, k, .. } = shape;
+        let a = random_bytes(m * k, 3 + n as u64);
+        let b8 = random_bytes(k * n, 4 + n as u64);
+        let b: Vec<i8> = b8.iter().map(|&v| v as i8).collect();
+        let mut c = aligned_filled(m * n, 0i32);
+        let err = |e: simdkern::Error| format!("{NAME} {}: {e}", shape.label());
+        let run = |c: &mut [i32]| -> simdkern::Result<()> {
+            let av = MatRef::row_major(&a, m, k)?;
+            let bv = MatRef::row_major(&b, k, n)?;
+            gemm_u8s8s32(av, bv, 0, MatMut::row_major(c, m, n)?)
+        };
+        run(&mut c).map_err(err)?;
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut bad = 0;
+        for _ in 0..16 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let (i, j) = (
+                (seed % m as u64) as usize,
+                ((seed >> 32) % n as u64) as usize,
+            );
+            let exact: i64 = (0..k)
+                .map(|p| a[i * k + p] as i64 * b[p * n + j] as i64)
+                .sum();
+            bad += usize::from(c[i * n + j] as i64 != exact);
+        }
+        if bad > 0 {
+            eprintln!(
+                "warning: {NAME} {}: {bad} of 16 checked elements differ from the exact product",
+                shape.label()
+            );
+        }
+        let (secs, batched) = time_call(timer, single_call_limit(quick), || {
+            black_box(run(black_box(&mut c)).ok());
+        });
+        rows.push(IntRow {
+            label: shape.label(),
+            level: caches.level(m * k + k * n + 4 * m * n),
+            ops: shape.flop(),
+            secs,
+            batched,
+            sgemm_secs: sgemm_secs(sgemm, shape, timer, quick)?,
+            err: None,
+        });
+    }
+    print_int_table(
+        "gemm_u8s8s32  (u8 A x s8 B -> exact s32 C, row-major, beta 0: 2mnk ops, 1 thread)",
+        "GOP/s",
+        &rows,
+    );
+    Ok(())
+}
+
+/// `QLinear` at batch 1, 384 -> 1536 (weights out x in, with a bias): one
+/// forward call, against the sgemm row m=1 k=384 n=1536. Relative error:
+/// |y - bias - x W^T|_F / |x W^T|_F with x W^T in f64.
+fn qlinear_table(sgemm: &[Row], caches: &Caches, timer: Timer, quick: bool) -> Result<(), String> {
+    const NAME: &str = "qlinear";
+    let (batch, fan_in, fan_out) = (1, 384, 1536);
+    let shape = Shape {
+        m: batch,
+        k: fan_in,
+        n: fan_out,
+    };
+    let label = format!("batch={batch} {fan_in}->{fan_out}");
+    let err = |e: simdkern::Error| format!("{NAME} {label}: {e}");
+    let w = random_mat::<f32>(fan_out * fan_in, 5);
+    let bias = random_mat::<f32>(fan_out, 6);
+    let x = random_mat::<f32>(batch * fan_in, 7);
+    let mut y = aligned_filled(batch * fan_out, 0.0f32);
+    let layer = MatRef::row_major(&w, fan_out, fan_in)
+        .and_then(|wv| QLinear::new(wv, Some(&bias)))
+        .map_err(err)?;
+    let run = |y: &mut [f32]| -> simdkern::Result<()> {
+        let xv = MatRef::row_major(&x, batch, fan_in)?;
+        layer.forward(xv, MatMut::row_major(y, batch, fan_out)?)
+    };
+    run(&mut y).map_err(err)?;
+    let (mut num, mut den) = (0.0f64, 0.0f64);
+    for i in 0..batch {
+        for o in 0..fan_out {
+            let exact: f64 = (0..fan_in)
+                .map(|p| x[i * fan_in + p] as f64 * w[o * fan_in + p] as f64)
+                .sum();
+            let d = y[i * fan_out + o] as f64 - bias[o] as f64 - exact;
+            num += d * d;
+            den += exact * exact;
+        }
+    }
+    let rel = (num / den.max(f64::MIN_POSITIVE)).sqrt();
+    if rel.is_nan() || rel >= 0.02 {
+        eprintln!("warning: {NAME} {label}: relative error {rel:.3e} against the f32 product");
+    }
+    let (secs, batched) = time_call(timer, single_call_limit(quick), || {
+        black_box(run(black_box(&mut y)).ok());
+    });
+    let rows = [IntRow {
+        label,
+        level: caches.level(fan_out * fan_in + 4 * batch * (fan_in + fan_out)),
+        ops: shape.flop(),
+        secs,
+        batched,
+        sgemm_secs: sgemm_secs(sgemm, shape, timer, quick)?,
+        err: Some(rel),
+    }];
+    print_int_table(
+        "qlinear  (y = x W^T + bias: int8 weights per output row packed once, x quantized to u8 \
+         per call;\n  2 batch in out FLOP-equivalent, 1 thread; rel err: |y - bias - x W^T|_F / \
+         |x W^T|_F, x W^T in f64)",
+        "GFLOP/s",
+        &rows,
+    );
+    Ok(())
+}
+
+/// An int8 table: rate, sgemm's rate on the same problem and their ratio.
+fn print_int_table(title: &str, rate: &str, rows: &[IntRow]) {
+    println!();
+    println!("{title}");
+    let with_err = rows.iter().any(|r| r.err.is_some());
+    println!(
+        "  {:<20}  {:<4}  {:>10}  {:>8}  {:>8}  {:>8}{}",
+        "problem",
+        "fits",
+        "time/call",
+        rate,
+        "sgemm",
+        "vs sgemm",
+        if with_err {
+            format!("  {:>8}", "rel err")
+        } else {
+            String::new()
+        }
+    );
+    for r in rows {
+        let sgemm = r.ops / r.sgemm_secs / 1e9;
+        println!(
+            "  {:<20}  {:<4}  {:>10}  {:>8.1}  {:>8.1}  {:>7.2}x{}{}",
+            r.label,
+            r.level,
+            fmt_time(r.secs),
+            r.ops / r.secs / 1e9,
+            sgemm,
+            r.sgemm_secs / r.secs,
+            r.err.map_or(String::new(), |e| format!("  {e:>8.2e}")),
             if r.batched { "" } else { "  (one call)" }
         );
     }

@@ -28,6 +28,9 @@ pub struct Operands<'a> {
     pub w: (MatRef<'a, u8>, Format),
     /// The kernel for this pairing of signedness.
     pub kernel: Int8Kernel,
+    /// Its narrower twins (see `Int8Kernels::signed_v_narrow`), for the
+    /// last columns of C.
+    pub narrow: &'static [(usize, Int8Kernel)],
 }
 
 /// C's element (0, 0) and strides, shareable across the pool's threads;
@@ -111,12 +114,15 @@ fn blocked(kern: &Int8Kernels, ops: Operands, beta: i32, out: Out, m: usize, n: 
             let w_len = nc.div_ceil(nr) * panel_bytes(nr, kc);
             let beta = if pc == 0 { beta } else { 1 };
             with_buffer(&B_PACK, w_len, w_max, |wpack: &mut [u8]| {
-                pack_panels(ops.w.0.block(pc, jc, kc, nc).t(), nr, w_fmt, wpack);
+                // The last, partial micro-panel of W is packed as wide as
+                // the narrowest kernel that covers it.
+                let last = kern.fit(ops.narrow, ops.kernel, nc % nr);
+                pack_panels(ops.w.0.block(pc, jc, kc, nc).t(), nr, last.0, w_fmt, wpack);
                 for ic in (0..m).step_by(blk.mc) {
                     let mc = blk.mc.min(m - ic);
                     let v_len = mc.div_ceil(mr) * panel_bytes(mr, kc);
                     with_buffer(&A_PACK, v_len, v_max, |vpack: &mut [u8]| {
-                        pack_panels(ops.v.0.block(ic, pc, mc, kc), mr, v_fmt, vpack);
+                        pack_panels(ops.v.0.block(ic, pc, mc, kc), mr, mr, v_fmt, vpack);
                         // SAFETY: (ic, jc) is inside the slice of C.
                         let at =
                             unsafe { out.ptr.offset(ic as isize * out.rs + jc as isize * out.cs) };
@@ -126,7 +132,7 @@ fn blocked(kern: &Int8Kernels, ops: Operands, beta: i32, out: Out, m: usize, n: 
                         unsafe {
                             macro_kernel(
                                 kern,
-                                ops.kernel,
+                                (ops.kernel, last),
                                 vpack,
                                 wpack,
                                 (mc, nc, steps),
@@ -141,14 +147,16 @@ fn blocked(kern: &Int8Kernels, ops: Operands, beta: i32, out: Out, m: usize, n: 
     }
 }
 
-/// Packs the `width`-lane panels of `src` (lanes = rows, k = columns).
-fn pack_panels(src: MatRef<u8>, width: usize, fmt: Format, dst: &mut [u8]) {
+/// Packs the `width`-lane panels of `src` (lanes = rows, k = columns),
+/// the last partial one `last_width` wide, each in a `width` slot.
+fn pack_panels(src: MatRef<u8>, width: usize, last_width: usize, fmt: Format, dst: &mut [u8]) {
     let (rows, kc) = (src.rows(), src.cols());
     let panel = fmt.steps(kc) * width * 4;
     assert!(dst.len() >= rows.div_ceil(width) * panel);
     for q in 0..rows.div_ceil(width) {
         let lanes = width.min(rows - q * width);
         let part = src.block(q * width, 0, lanes, kc);
+        let w = if lanes < width { last_width } else { width };
         // SAFETY: the part's elements are inside the source view; the
         // panel's bytes are inside dst (asserted).
         unsafe {
@@ -158,7 +166,7 @@ fn pack_panels(src: MatRef<u8>, width: usize, fmt: Format, dst: &mut [u8]) {
                 part.cs(),
                 lanes,
                 kc,
-                width,
+                w,
                 fmt,
                 dst.as_mut_ptr().add(q * panel),
             )
@@ -166,14 +174,15 @@ fn pack_panels(src: MatRef<u8>, width: usize, fmt: Format, dst: &mut [u8]) {
     }
 }
 
-/// The jr and ir loops over one packed V block and W panel.
+/// The jr and ir loops over one packed V block and W panel; `last` is the
+/// width and kernel of the last, partial micro-panel of W.
 ///
 /// # Safety
 /// `out` addresses an `mc x nc` block of C valid for reads and writes;
 /// the packed buffers hold that block's panels of `steps` steps.
 unsafe fn macro_kernel(
     kern: &Int8Kernels,
-    run: Int8Kernel,
+    (full, last): (Int8Kernel, (usize, Int8Kernel)),
     vpack: &[u8],
     wpack: &[u8],
     (mc, nc, steps): (usize, usize, usize),
@@ -185,12 +194,13 @@ unsafe fn macro_kernel(
         let j0 = jp * nr;
         let cols = nr.min(nc - j0);
         let w = wpack.as_ptr().add(jp * nr * steps * 4);
+        let (width, run) = if cols < nr { last } else { (nr, full) };
         for ip in 0..mc.div_ceil(mr) {
             let i0 = ip * mr;
             let rows = mr.min(mc - i0);
             let v = vpack.as_ptr().add(ip * mr * steps * 4);
             let c = out.ptr.offset(i0 as isize * out.rs + j0 as isize * out.cs);
-            if rows == mr && cols == nr {
+            if rows == mr && cols == width {
                 run(steps, v, w, beta, c, out.rs, out.cs);
             } else {
                 // Edge tile: the full tile aside, then the part that exists.

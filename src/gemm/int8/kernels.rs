@@ -26,6 +26,21 @@ pub struct Int8Kernels {
 }
 
 impl Int8Kernels {
+    /// The narrowest of `narrow` kernels at least `cols` wide, or the full
+    /// one `(nr, full)`.
+    pub fn fit(
+        &self,
+        narrow: &[(usize, Int8Kernel)],
+        full: Int8Kernel,
+        cols: usize,
+    ) -> (usize, Int8Kernel) {
+        narrow
+            .iter()
+            .copied()
+            .find(|&(w, _)| w >= cols)
+            .unwrap_or((self.nr, full))
+    }
+
     /// The packed format of an operand (`signed`: int8 source), with
     /// `flip` XORed into its bytes first.
     pub fn format(&self, signed: bool, flip: u8) -> Format {
@@ -107,7 +122,7 @@ mod tables {
         group: 4,
         unsigned_v: vnni_32x12_uv,
         signed_v: vnni_32x12_sv,
-        signed_v_narrow: &[(1, vnni_32x1_sv), (4, vnni_32x4_sv)],
+        signed_v_narrow: &[(1, vnni_32x1_sv), (4, vnni_32x4_sv), (8, vnni_32x8_sv)],
     };
 }
 

@@ -99,6 +99,7 @@ pub(crate) fn run(
             v: (b.t(), kern.format(true, 0)),
             w: (a.t(), kern.format(false, flip)),
             kernel: kern.signed_v,
+            narrow: kern.signed_v_narrow,
         };
         return driver::run(kern, ops, beta, &mut c.rb_mut().t());
     }
@@ -106,6 +107,7 @@ pub(crate) fn run(
         v: (a, kern.format(false, flip)),
         w: (b, kern.format(true, 0)),
         kernel: kern.unsigned_v,
+        narrow: &[],
     };
     driver::run(kern, ops, beta, c)
 }

@@ -235,16 +235,33 @@ impl QLinear {
                 // the x chunk `steps` steps of nr lanes; tile holds mr x nr.
                 unsafe { run(steps, v, w, 0, tile.as_mut_ptr(), 1, kern.mr as isize) };
                 for j in 0..rows {
-                    let at = (b0 + j) as isize * out.rs;
-                    for i in 0..outs {
-                        let o = o0 + i;
-                        let zero = p.zero_point as i64 * self.rowsum[o] as i64;
-                        let acc = (tile[j * kern.mr + i] as i64 - zero) as f32;
-                        // SAFETY: (b0 + j, o) is inside y (checked shape).
-                        unsafe {
-                            *out.ptr.offset(at + o as isize * out.cs) =
-                                p.scale * self.scales[o] * acc + self.bias[o]
-                        };
+                    let col = &tile[j * kern.mr..j * kern.mr + outs];
+                    // SAFETY: row b0 + j and columns o0..o0+outs are in y.
+                    let row = unsafe {
+                        out.ptr
+                            .offset((b0 + j) as isize * out.rs + o0 as isize * out.cs)
+                    };
+                    let values = col
+                        .iter()
+                        .zip(&self.scales[o0..o0 + outs])
+                        .zip(&self.rowsum[o0..o0 + outs])
+                        .zip(&self.bias[o0..o0 + outs])
+                        .map(|(((&acc, &s), &sum), &b)| {
+                            // sum_i (x_i - z) w_i fits int32 (|.| <= 255 * 127
+                            // * k, k <= MAX_K), so wrapping arithmetic gives
+                            // it exactly.
+                            let exact = acc.wrapping_sub((p.zero_point as i32).wrapping_mul(sum));
+                            p.scale * s * exact as f32 + b
+                        });
+                    if out.cs == 1 {
+                        // SAFETY: as above; y's elements are distinct.
+                        let dst = unsafe { std::slice::from_raw_parts_mut(row, outs) };
+                        dst.iter_mut().zip(values).for_each(|(d, v)| *d = v);
+                    } else {
+                        for (i, v) in values.enumerate() {
+                            // SAFETY: as above.
+                            unsafe { *row.offset(i as isize * out.cs) = v };
+                        }
                     }
                 }
             }
@@ -273,13 +290,7 @@ struct Chunks {
 
 impl Chunks {
     fn new(kern: &Int8Kernels, rows: usize) -> Chunks {
-        let rest = rows % kern.nr;
-        let last = kern
-            .signed_v_narrow
-            .iter()
-            .copied()
-            .find(|&(w, _)| w >= rest)
-            .unwrap_or((kern.nr, kern.signed_v));
+        let last = kern.fit(kern.signed_v_narrow, kern.signed_v, rows % kern.nr);
         Chunks {
             nr: kern.nr,
             rows,

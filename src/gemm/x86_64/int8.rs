@@ -25,6 +25,7 @@ macro_rules! int8_kernel {
         /// for reads and writes with strides `rsc`, `csc`.
         #[target_feature(enable = $features)]
         #[allow(unused_braces)] // rustfmt wraps long `$step` closures in braces
+        #[allow(unused_assignments)] // the last step advances the pointers too
         pub unsafe fn $name(
             steps: usize,
             v: *const u8,
@@ -40,25 +41,49 @@ macro_rules! int8_kernel {
             const V_AHEAD: usize = 8;
             let mut acc = [[$setzero(); NR]; MV];
             let (mut vp, mut wp) = (v, w.cast::<i32>());
-            for _ in 0..steps {
-                // V streams from L2: fetch its lines a few steps ahead.
-                for h in 0..MV {
-                    _mm_prefetch::<_MM_HINT_T0>(vp.add((V_AHEAD * MV + h) * L * 4).cast());
-                }
-                let mut av = [$setzero(); MV];
-                for (h, x) in av.iter_mut().enumerate() {
-                    *x = $load(vp.add(h * L * 4).cast());
-                }
-                for j in 0..NR {
-                    let $wb = $set1(wp.add(j).read_unaligned());
+            // One step into `$sum`: MV vectors of V times NR broadcasts.
+            macro_rules! step {
+                ($sum:ident) => {
+                    // V streams from L2: fetch its lines a few steps ahead.
                     for h in 0..MV {
-                        let $acc = acc[h][j];
-                        let $va = av[h];
-                        acc[h][j] = $step;
+                        _mm_prefetch::<_MM_HINT_T0>(vp.add((V_AHEAD * MV + h) * L * 4).cast());
+                    }
+                    let mut av = [$setzero(); MV];
+                    for (h, x) in av.iter_mut().enumerate() {
+                        *x = $load(vp.add(h * L * 4).cast());
+                    }
+                    for j in 0..NR {
+                        let $wb = $set1(wp.add(j).read_unaligned());
+                        for h in 0..MV {
+                            let $acc = $sum[h][j];
+                            let $va = av[h];
+                            $sum[h][j] = $step;
+                        }
+                    }
+                    vp = vp.add(MV * L * 4);
+                    wp = wp.add(NR);
+                };
+            }
+            if NR < 4 {
+                // Too few accumulators to hide the instruction's latency:
+                // a second set takes every other step.
+                let mut odd = [[$setzero(); NR]; MV];
+                for _ in 0..steps / 2 {
+                    step!(acc);
+                    step!(odd);
+                }
+                if steps % 2 == 1 {
+                    step!(acc);
+                }
+                for h in 0..MV {
+                    for j in 0..NR {
+                        acc[h][j] = $add(acc[h][j], odd[h][j]);
                     }
                 }
-                vp = vp.add(MV * L * 4);
-                wp = wp.add(NR);
+            } else {
+                for _ in 0..steps {
+                    step!(acc);
+                }
             }
             if rsc == 1 {
                 for j in 0..NR {
@@ -139,7 +164,8 @@ avx512_tile!(
 );
 
 // Narrow tiles of the signed-V kernel for a few broadcast columns (a
-// quantized linear layer at batch 1 to 4: the weights are V).
+// quantized linear layer at small batches, a GEMM with few rows of a
+// row-major C).
 avx512_tile!(
     vnni_32x1_sv,
     "avx512f,avx512bw,avx512vl,avx512vnni",
@@ -150,6 +176,12 @@ avx512_tile!(
     vnni_32x4_sv,
     "avx512f,avx512bw,avx512vl,avx512vnni",
     nr = 4,
+    |acc, v, w| { _mm512_dpbusd_epi32(acc, w, v) }
+);
+avx512_tile!(
+    vnni_32x8_sv,
+    "avx512f,avx512bw,avx512vl,avx512vnni",
+    nr = 8,
     |acc, v, w| { _mm512_dpbusd_epi32(acc, w, v) }
 );
 
