@@ -4,7 +4,10 @@
  * (dnnl_sgemm; oneDNN's C API has no f64 GEMM), at 1 and 2 threads; then
  * simdkern's int8 GEMM (sk_gemm_u8s8s32) against oneDNN's dnnl_gemm_u8s8s32
  * and simdkern's own sk_sgemm on the same shapes (see run_i8_problem; its
- * results must be exact, else the driver exits with status 1).
+ * results must be exact, else the driver exits with status 1); then
+ * simdkern's quantized linear layer (sk_qlinear_forward_f32) against the f32
+ * product it stands for, sk_sgemm and dnnl_sgemm on y = x W^T, with its
+ * relative error (see run_q_problem).
  *
  * Every library computes the same row-major C = A * B (alpha = 1, beta = 0)
  * from the same A and B buffers into its own C buffer, so results can be
@@ -837,6 +840,184 @@ static void run_i8_problem(const cfg_t *cfg, const shape_t *s, i8check_t *chk) {
   free(p.a), free(p.b), free(p.af), free(p.bf), free(p.cf);
 }
 
+/* ---- quantized linear layer ------------------------------------------------ */
+
+/* simdkern's quantized linear layer (sk_qlinear: int8 weights quantized per
+ * output row and packed once, x quantized per call to uint8 per tensor,
+ * exact int32 product, f32 epilogue with the bias) against the f32 product
+ * it replaces: y = x W^T with x batch x in and W out x in, row-major, both
+ * from the same random f32 data. sk_sgemm and oneDNN's dnnl_sgemm compute
+ * it with m = batch, n = out, k = in and B = W^T read in place (sk_sgemm:
+ * b = w, rsb = 1, csb = in; dnnl_sgemm: transb 'T', ldb = in). The layer is
+ * built once per shape (sk_qlinear_new, not timed); each timed forward call
+ * quantizes x again. Rates are GFLOP/s-equivalent, 2 batch in out / time,
+ * for all three, in the same interleaved batches as the tables above.
+ * "rel err" is |y_ql - bias - y_sgemm|_F / |y_sgemm|_F: the quantization
+ * error of the layer's product against sk_sgemm's f32 one. */
+enum { Q_QL, Q_SG, Q_DNNL, NQ };
+
+typedef struct {
+  size_t batch, in, out;
+  sk_qlinear *layer;
+  float *w;       /* out x in */
+  float *bias;    /* out */
+  float *x;       /* batch x in */
+  float *y[NQ];   /* batch x out, one per entry */
+} qprob_t;
+
+static void call_q(int w, qprob_t *p) {
+  const size_t b = p->batch, in = p->in, out = p->out;
+  switch (w) {
+    case Q_QL:
+      sk_check(sk_qlinear_forward_f32(p->layer, b, p->x, (ptrdiff_t)in, 1, p->y[Q_QL],
+                                      (ptrdiff_t)out, 1),
+               "sk_qlinear_forward_f32");
+      break;
+    case Q_SG:
+      sk_check(sk_sgemm(b, out, in, 1.0f, p->x, (ptrdiff_t)in, 1, p->w, 1, (ptrdiff_t)in, 0.0f,
+                        p->y[Q_SG], (ptrdiff_t)out, 1),
+               "sk_sgemm");
+      break;
+    case Q_DNNL:
+      if (dnnl_sgemm('N', 'T', (dnnl_dim_t)b, (dnnl_dim_t)out, (dnnl_dim_t)in, 1.0f, p->x,
+                     (dnnl_dim_t)in, p->w, (dnnl_dim_t)in, 0.0f, p->y[Q_DNNL],
+                     (dnnl_dim_t)out) != dnnl_success)
+        die("dnnl_sgemm failed");
+      break;
+  }
+}
+
+static double batch_q(int w, qprob_t *p, long iters) {
+  double t = now();
+  for (long i = 0; i < iters; i++) call_q(w, p);
+  return now() - t;
+}
+
+/* |y - bias - r|_F / |r|_F over batch x out (y carries the bias, r not). */
+static double rel_frobenius(const qprob_t *p, const float *y, const float *r) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < p->batch; i++)
+    for (size_t j = 0; j < p->out; j++) {
+      double d = (double)y[i * p->out + j] - (double)p->bias[j] - (double)r[i * p->out + j];
+      num += d * d;
+      den += (double)r[i * p->out + j] * r[i * p->out + j];
+    }
+  return den > 0 ? sqrt(num / den) : (num > 0 ? INFINITY : 0.0);
+}
+
+/* Largest relative error seen and where (printed after the table). */
+typedef struct {
+  double worst_err, worst_dnnl;
+  char where[64];
+  size_t thread_diffs; /* shapes whose 2-thread y differs from the 1-thread y */
+} qcheck_t;
+
+static void run_q_problem(const cfg_t *cfg, const shape_t *s, qcheck_t *chk) {
+  const size_t batch = s->m, in = s->k, out = s->n;
+  const double flop = 2.0 * (double)batch * (double)in * (double)out;
+  qprob_t p = {0};
+  p.batch = batch, p.in = in, p.out = out;
+  p.w = xalloc(out * in * sizeof(float));
+  p.bias = xalloc(out * sizeof(float));
+  p.x = xalloc(batch * in * sizeof(float));
+  for (size_t i = 0; i < out * in; i++) p.w[i] = (float)uniform();
+  for (size_t i = 0; i < out; i++) p.bias[i] = (float)uniform();
+  for (size_t i = 0; i < batch * in; i++) p.x[i] = (float)uniform();
+  for (int w = 0; w < NQ; w++) {
+    p.y[w] = xalloc(batch * out * sizeof(float));
+    memset(p.y[w], 0, batch * out * sizeof(float));
+  }
+  float *y1 = xalloc(batch * out * sizeof(float)); /* the layer's 1-thread y */
+  sk_check(sk_qlinear_new(out, in, p.w, (ptrdiff_t)in, 1, p.bias, &p.layer), "sk_qlinear_new");
+
+  int has[NQ];
+  has[Q_QL] = has[Q_SG] = g_only[L_SK];
+  has[Q_DNNL] = g_only[L_DNNL];
+  for (int t = 1; t <= 2; t++) {
+    set_threads(t);
+    int order[NQ], L = 0;
+    for (int w = 0; w < NQ; w++)
+      if (has[w]) order[L++] = w;
+    long iters[NQ] = {0};
+    double longest = 0;
+    for (int i = 0; i < L; i++) {
+      int w = order[i];
+      double tw = batch_q(w, &p, 1); /* warm-up */
+      double t1 = tw >= cfg->target ? tw : batch_q(w, &p, 1);
+      iters[w] = t1 >= cfg->target ? 1 : (long)ceil(cfg->target / (t1 > 1e-9 ? t1 : 1e-9));
+      if (t1 > longest) longest = t1;
+    }
+    /* Accuracy, on the results of the calls above. */
+    double err = NAN, err_dnnl = NAN;
+    if (has[Q_QL]) {
+      err = rel_frobenius(&p, p.y[Q_QL], p.y[Q_SG]);
+      if (isnan(err) || err > chk->worst_err) {
+        chk->worst_err = err;
+        snprintf(chk->where, sizeof chk->where, "batch=%zu %zu->%zu t%d", batch, in, out, t);
+      }
+      if (has[Q_DNNL]) {
+        err_dnnl = rel_frobenius(&p, p.y[Q_QL], p.y[Q_DNNL]);
+        if (isnan(err_dnnl) || err_dnnl > chk->worst_dnnl) chk->worst_dnnl = err_dnnl;
+      }
+      if (!(err < 0.02))
+        fprintf(stderr,
+                "WARNING: qlinear batch=%zu %zu->%zu threads=%d: relative Frobenius error "
+                "%.3g against sk_sgemm\n",
+                batch, in, out, t, err);
+      if (t == 1)
+        memcpy(y1, p.y[Q_QL], batch * out * sizeof(float));
+      else if (memcmp(y1, p.y[Q_QL], batch * out * sizeof(float)) != 0) {
+        chk->thread_diffs++;
+        fprintf(stderr,
+                "WARNING: qlinear batch=%zu %zu->%zu: the 2-thread y differs from the "
+                "1-thread one\n",
+                batch, in, out);
+      }
+    }
+
+    int rounds = longest > 0.5 ? (cfg->rounds < 3 ? cfg->rounds : 3) : cfg->rounds;
+    double times[NQ][MAX_ROUNDS];
+    double busy0 = cpu_busy_seconds(), self0 = self_cpu_seconds(), wall0 = now();
+    for (int r = 0; r < rounds; r++)
+      for (int i = 0; i < L; i++) {
+        int w = order[(i + r) % L];
+        gap();
+        times[w][r] = batch_q(w, &p, iters[w]) / (double)iters[w];
+      }
+    double others = ((cpu_busy_seconds() - busy0) - (self_cpu_seconds() - self0)) / (now() - wall0);
+    if (others < 0) others = 0;
+    double g[NQ];
+    for (int w = 0; w < NQ; w++) g[w] = NAN;
+    for (int i = 0; i < L; i++) {
+      int w = order[i];
+      qsort(times[w], (size_t)rounds, sizeof(double), cmp_double);
+      g[w] = flop / times[w][rounds / 2] / 1e9;
+    }
+
+    char label[40];
+    snprintf(label, sizeof label, "batch=%zu %zu->%zu", batch, in, out);
+    char cell[NQ][16];
+    for (int w = 0; w < NQ; w++) {
+      if (!has[w])
+        snprintf(cell[w], 16, "off");
+      else
+        snprintf(cell[w], 16, "%.1f", g[w]);
+    }
+    char r_sg[12] = "-", r_dnnl[12] = "-", e[16] = "-";
+    if (has[Q_QL]) {
+      snprintf(r_sg, 12, "%.2f", g[Q_QL] / g[Q_SG]);
+      snprintf(e, 16, "%.2e", err);
+    }
+    if (has[Q_QL] && has[Q_DNNL]) snprintf(r_dnnl, 12, "%.2f", g[Q_QL] / g[Q_DNNL]);
+    printf("%-22s %3d  %8s %8s %8s  %8s %7s  %9s %6.1f\n", label, t, cell[Q_QL], cell[Q_SG],
+           cell[Q_DNNL], r_sg, r_dnnl, e, others);
+    fflush(stdout);
+  }
+  sk_qlinear_free(p.layer);
+  for (int w = 0; w < NQ; w++) free(p.y[w]);
+  free(y1), free(p.w), free(p.bias), free(p.x);
+}
+
 int main(int argc, char **argv) {
   int quick = 0;
   for (int i = 1; i < argc; i++) {
@@ -996,6 +1177,29 @@ int main(int argc, char **argv) {
     printf("int8 exactness: simdkern vs oneDNN %zu mismatches in %zu elements; simdkern vs int64 "
            "reference %zu mismatches in %zu elements (oneDNN vs reference: %zu)\n",
            chk.vs_dnnl, chk.n_dnnl, chk.vs_ref, chk.n_ref, chk.dnnl_vs_ref);
+  }
+
+  /* Quantized linear layer: the m = 1, 8, 64 shapes above as batch, in = k,
+   * out = n. */
+  if (g_only[L_SK]) {
+    qcheck_t qchk = {0};
+    printf("\nquantized linear layer y = x W^T + bias (sk_qlinear, int8 weights per row, x "
+           "uint8 per tensor) vs the f32 product;\nGFLOP/s-equivalent = 2 batch in out / time "
+           "(noisy: shared 2-core machine)\n");
+    printf("  simdkern  sk_qlinear_forward_f32  from %s\n",
+           lib_of((const void *)sk_qlinear_forward_f32));
+    printf("sgemm: sk_sgemm, oneDNN: dnnl_sgemm on y = x W^T (m = batch, n = out, k = in, B = "
+           "W^T in place); ql/sgemm, ql/DNNL: speed ratios;\nrel err: |y_ql - bias - "
+           "y_sgemm|_F / |y_sgemm|_F (uniform [-1, 1) data)\n");
+    printf("%-22s %3s  %8s %8s %8s  %8s %7s  %9s %6s\n", "problem", "thr", "qlinear", "sgemm",
+           "oneDNN", "ql/sgemm", "ql/DNNL", "rel err", "others");
+    int nq = 0;
+    for (int i = 0; i < ns; i++)
+      if (!shapes[i].square) run_q_problem(&cfg, &shapes[i], &qchk), nq++;
+    printf("qlinear accuracy: largest relative Frobenius error %.3g against sk_sgemm (%s)",
+           qchk.worst_err, qchk.where[0] ? qchk.where : "not run");
+    if (g_only[L_DNNL]) printf(", %.3g against dnnl_sgemm", qchk.worst_dnnl);
+    printf("; 2-thread y != 1-thread y in %zu of %d shapes\n", qchk.thread_diffs, nq);
   }
 
   printf("\nlargest difference from OpenBLAS, max |C - C_OB| / (|a_i| |b_j|) in eps of the type "

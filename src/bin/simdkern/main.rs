@@ -26,7 +26,8 @@ commands:
       --quick          shorter batches, no 64M and no n=2048 sizes (under ~30 s)
       --isa NAME       cap the ISA first: scalar, avx2, avx512, avx512_vnni
       --only K1,K2     only these kernels (sdot, ddot, dot_u8s8, saxpy, daxpy,
-                       sscal, snrm2, dnrm2, sasum, isamax, sgemm, dgemm)
+                       sscal, snrm2, dnrm2, sasum, isamax, sgemm, dgemm,
+                       gemm_u8s8s32, qlinear)
   help                 this text
   version              the version";
 
