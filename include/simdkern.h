@@ -112,17 +112,6 @@
 #define SK_ISA_AVX512_VNNI 3
 
 /**
- * The largest k for which no int32 partial sum can overflow:
- * floor((2^31 - 1) / (255 * 128)).
- */
-#define MAX_K (size_t)(INT32_MAX / (255 * 128))
-
-/**
- * Per-core data cache sizes in bytes.
- */
-typedef struct CacheSizes CacheSizes;
-
-/**
  * A linear layer `y = x W^T + bias` on int8 weights quantized per output
  * row and packed once for the CPU's integer kernels (VPDPBUSD on AVX-512
  * VNNI). Built by `sk_qlinear_new`, released by `sk_qlinear_free`; a
@@ -202,8 +191,6 @@ typedef int32_t sk_status;
  * A bug in simdkern, for example a caught panic; please report it.
  */
 #define SK_ERR_INTERNAL 12
-
-
 
 #ifdef __cplusplus
 extern "C" {

@@ -24,6 +24,7 @@ LIB_PATH = os.environ.get("SIMDKERN_LIB") or str(REPO / "target" / "release" / "
 SK_OK, SK_ERR_NULL_POINTER, SK_ERR_INVALID_ARGUMENT = 0, 1, 2
 SK_ISA_SCALAR, SK_ISA_AVX512_VNNI = 0, 3
 SK_DOT_U8S8_SAFE_N = 65793
+SK_GEMM_INT8_MAX_K = 65793
 SIZE_MAX = 2 ** (8 * ctypes.sizeof(c_size_t)) - 1
 
 c_ptrdiff = ctypes.c_ssize_t  # ptrdiff_t and ssize_t agree on every supported ABI
@@ -54,6 +55,19 @@ def load():
         "sk_dgemm": (c_status, [c_size_t, c_size_t, c_size_t, c_double,
                                 f64p, c_ptrdiff, c_ptrdiff, f64p, c_ptrdiff, c_ptrdiff,
                                 c_double, f64p, c_ptrdiff, c_ptrdiff]),
+        "sk_gemm_u8s8s32": (c_status, [c_size_t, c_size_t, c_size_t,
+                                       u8p, c_ptrdiff, c_ptrdiff, s8p, c_ptrdiff, c_ptrdiff,
+                                       c_int32, POINTER(c_int32), c_ptrdiff, c_ptrdiff]),
+        "sk_gemm_s8s8s32": (c_status, [c_size_t, c_size_t, c_size_t,
+                                       s8p, c_ptrdiff, c_ptrdiff, s8p, c_ptrdiff, c_ptrdiff,
+                                       c_int32, POINTER(c_int32), c_ptrdiff, c_ptrdiff]),
+        # sk_qlinear is opaque: a void pointer here.
+        "sk_qlinear_new": (c_status, [c_size_t, c_size_t, f32p, c_ptrdiff, c_ptrdiff, f32p,
+                                      POINTER(ctypes.c_void_p)]),
+        "sk_qlinear_free": (None, [ctypes.c_void_p]),
+        "sk_qlinear_shape": (c_status, [ctypes.c_void_p, sizep, sizep]),
+        "sk_qlinear_forward_f32": (c_status, [ctypes.c_void_p, c_size_t, f32p, c_ptrdiff, c_ptrdiff,
+                                              f32p, c_ptrdiff, c_ptrdiff]),
     }
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)
@@ -226,6 +240,232 @@ class Gemm(unittest.TestCase):
         st = LIB.sk_dgemm(4, 4, 4, 1.0, p, rs, cs, p, rs, cs, 0.0, p, rs, cs)
         self.assertEqual(st, SK_ERR_INVALID_ARGUMENT)
         self.assertIn("overlap", last_error())
+
+
+def mat_of(a, ctype):
+    """(pointer to element (0, 0), row stride, column stride) of a 2-D numpy
+    array or view of any strides, in elements (BLIS style: with negative
+    strides element (0, 0) is not the lowest address, and numpy's data
+    pointer is element (0, 0) all the same). numpy gives empty arrays zero
+    strides, which the library refuses; any stride will do there."""
+    assert all(st % a.itemsize == 0 for st in a.strides)
+    rs, cs = (st // a.itemsize for st in a.strides)
+    if a.size == 0:
+        rs, cs = rs or 1, cs or 1
+    return ctypes.cast(a.ctypes.data, POINTER(ctype)), rs, cs
+
+
+def wrap32(v):
+    """int64 values modulo 2^32, as int32 (beta == 1 wraps like an int32 sum)."""
+    return ((np.asarray(v, dtype=np.int64) + 2 ** 31) % 2 ** 32 - 2 ** 31).astype(np.int32)
+
+
+class Int8Gemm(unittest.TestCase):
+    """sk_gemm_u8s8s32 / sk_gemm_s8s8s32 on numpy arrays and views against
+    numpy's int64 matmul, exactly, on every ISA."""
+
+    def tearDown(self):
+        LIB.sk_set_max_isa(SK_ISA_AVX512_VNNI)
+
+    @staticmethod
+    def operands(rng, m, n, k, signed_a, layout, extreme):
+        """A (m x k) and B (k x n) in one of four layouts: 0 row-major, 1
+        transposed views (column-major), 2 negative strides (A's rows, both
+        axes of B reversed), 3 strided / padded slices. extreme: only the
+        end values of each type (0/255 or -128/127)."""
+        lo_a, hi_a, a_type = (-128, 128, np.int8) if signed_a else (0, 256, np.uint8)
+
+        def draw(lo, hi, shape, dtype):
+            if extreme:
+                return rng.choice(np.array([lo, hi - 1]), shape).astype(dtype)
+            return rng.integers(lo, hi, shape).astype(dtype)
+
+        if layout == 0:
+            return draw(lo_a, hi_a, (m, k), a_type), draw(-128, 128, (k, n), np.int8)
+        if layout == 1:
+            return draw(lo_a, hi_a, (k, m), a_type).T, draw(-128, 128, (n, k), np.int8).T
+        if layout == 2:
+            return draw(lo_a, hi_a, (m, k), a_type)[::-1], draw(-128, 128, (k, n), np.int8)[::-1, ::-1]
+        return (draw(lo_a, hi_a, (m + 1, 2 * k + 1), a_type)[1:, 1::2],
+                draw(-128, 128, (k + 2, n + 3), np.int8)[2:, :n])
+
+    def check(self, fn, m, n, k, a, b, beta, c_layout, rng):
+        """C = A B (+ C): exact against int64, the rest of C's buffer untouched."""
+        big = rng.integers(-2 ** 31, 2 ** 31, (n + 2, m + 3) if c_layout else (m + 2, n + 3),
+                           dtype=np.int64).astype(np.int32)
+        c = big[1:n + 1, 2:m + 2].T if c_layout else big[1:m + 1, 2:n + 2]
+        before = big.copy()
+        c0 = c.astype(np.int64)
+        ap, rsa, csa = mat_of(a, ctypes.c_uint8 if a.dtype == np.uint8 else ctypes.c_int8)
+        bp, rsb, csb = mat_of(b, ctypes.c_int8)
+        cp, rsc, csc = mat_of(c, c_int32)
+        st = fn(m, n, k, ap, rsa, csa, bp, rsb, csb, beta, cp, rsc, csc)
+        self.assertEqual(st, SK_OK, last_error())
+        want = a.astype(np.int64) @ b.astype(np.int64)
+        if beta == 1:
+            want = want + c0
+        np.testing.assert_array_equal(c, wrap32(want))
+        outside = np.ones(big.shape, dtype=bool)
+        if c_layout:
+            outside[1:n + 1, 2:m + 2] = False
+        else:
+            outside[1:m + 1, 2:n + 2] = False
+        self.assertTrue(np.array_equal(big[outside], before[outside]))
+
+    def test_layouts(self):
+        rng = np.random.default_rng(8)
+        fns = ((LIB.sk_gemm_u8s8s32, False), (LIB.sk_gemm_s8s8s32, True))
+        for isa in range(SK_ISA_SCALAR, SK_ISA_AVX512_VNNI + 1):
+            self.assertEqual(LIB.sk_set_max_isa(isa), SK_OK)
+            for m, n, k in [(1, 1, 1), (7, 5, 3), (0, 4, 5), (4, 0, 5), (5, 4, 0), (17, 33, 70),
+                            (70, 33, 17), (130, 67, 300), (1, 200, 513)]:
+                for (fn, signed_a), layout, beta, extreme in (
+                        (f, lay, bt, ex) for f in fns for lay in range(4) for bt in (0, 1)
+                        for ex in (False, True)):
+                    with self.subTest(isa=isa, active=LIB.sk_active_isa(), m=m, n=n, k=k,
+                                      signed=signed_a, layout=layout, beta=beta, extreme=extreme):
+                        a, b = self.operands(rng, m, n, k, signed_a, layout, extreme)
+                        self.assertEqual((a.shape, b.shape), ((m, k), (k, n)))
+                        self.check(fn, m, n, k, a, b, beta, (layout + beta) % 2, rng)
+
+    def test_row_major_and_transposed_view(self):
+        """The plain numpy pattern: a @ b with b given as the transpose of a
+        row-major (n x k) array, and the largest products."""
+        rng = np.random.default_rng(9)
+        m, n, k = 64, 48, 1000
+        a = rng.integers(0, 256, (m, k), dtype=np.uint8)
+        bt = rng.integers(-128, 128, (n, k), dtype=np.int8)
+        for b in (bt.T, np.ascontiguousarray(bt.T)):
+            self.check(LIB.sk_gemm_u8s8s32, m, n, k, a, b, 0, 0, rng)
+        a[:] = 255
+        bt[:] = -128
+        self.check(LIB.sk_gemm_u8s8s32, m, n, k, a, bt.T, 0, 1, rng)
+
+    def test_max_k_and_errors(self):
+        k = SK_GEMM_INT8_MAX_K
+        a = np.full((2, k + 1), 255, dtype=np.uint8)
+        bt = np.full((2, k + 1), -128, dtype=np.int8)
+        c = np.full((2, 2), 7, dtype=np.int32)
+        ap, rsa, csa = mat_of(a[:, :k], ctypes.c_uint8)
+        bp, rsb, csb = mat_of(bt[:, :k].T, ctypes.c_int8)
+        cp, rsc, csc = mat_of(c, c_int32)
+        self.assertEqual(LIB.sk_gemm_u8s8s32(2, 2, k, ap, rsa, csa, bp, rsb, csb, 0, cp, rsc, csc),
+                         SK_OK, last_error())
+        np.testing.assert_array_equal(c, np.full((2, 2), 255 * -128 * k, dtype=np.int32))
+        c[:] = 7
+        for kk, beta, want in ((k + 1, 0, SK_ERR_INVALID_ARGUMENT), (k, 2, SK_ERR_INVALID_ARGUMENT),
+                               (k, -1, SK_ERR_INVALID_ARGUMENT)):
+            ap, rsa, csa = mat_of(a[:, :kk], ctypes.c_uint8)
+            bp, rsb, csb = mat_of(bt[:, :kk].T, ctypes.c_int8)
+            st = LIB.sk_gemm_u8s8s32(2, 2, kk, ap, rsa, csa, bp, rsb, csb, beta, cp, rsc, csc)
+            self.assertEqual(st, want, (kk, beta))
+            self.assertTrue(last_error())
+        st = LIB.sk_gemm_u8s8s32(2, 2, k, None, 1, 1, bp, rsb, csb, 0, cp, rsc, csc)
+        self.assertEqual(st, SK_ERR_NULL_POINTER)
+        overlap = ctypes.cast(a.ctypes.data, POINTER(c_int32))  # C on top of A
+        st = LIB.sk_gemm_u8s8s32(2, 2, k, ap, rsa, csa, bp, rsb, csb, 0, overlap, 2, 1)
+        self.assertEqual(st, SK_ERR_INVALID_ARGUMENT)
+        self.assertIn("overlap", last_error())
+        np.testing.assert_array_equal(c, np.full((2, 2), 7, dtype=np.int32))
+        self.assertTrue((a == 255).all())
+
+
+# Relative tolerance of the quantized layer against the f32 product, per
+# element: |y - y_f32| <= 0.05 sum_i |x_i||w_oi| + 1e-6. The worst-case
+# error of per-row int8 W (step max|w_o|/127) and per-tensor uint8 x (step
+# (max x - min x)/255) is (s_x/2) sum|w_o| + (s_o/2) sum|x|: for x uniform
+# in [-1.5, 2.5) and W in [-1, 1) about 0.015 sum|x||w| (see int8.c), so
+# 0.05 holds it with a margin above 3 and still catches a wrong scale, zero
+# point, row or column. The bias is drawn large (|b| up to 50, beyond the
+# tolerance) so that a dropped or misplaced bias fails too.
+QLINEAR_REL_TOL = 0.05
+
+
+class QLinear(unittest.TestCase):
+    """sk_qlinear_new / forward / free against numpy's x @ W.T + b."""
+
+    def tearDown(self):
+        LIB.sk_set_max_isa(SK_ISA_AVX512_VNNI)
+
+    @staticmethod
+    def new(w, bias):
+        layer = ctypes.c_void_p()
+        wp, rsw, csw = mat_of(w, c_float)
+        bp = None if bias is None else vec(bias, c_float)[0]
+        st = LIB.sk_qlinear_new(w.shape[0], w.shape[1], wp, rsw, csw, bp, ctypes.byref(layer))
+        return st, layer
+
+    def test_forward(self):
+        rng = np.random.default_rng(10)
+        for isa in (SK_ISA_SCALAR, SK_ISA_AVX512_VNNI):
+            self.assertEqual(LIB.sk_set_max_isa(isa), SK_OK)
+            for out_f, in_f in ((70, 45), (1536, 384)):
+                for transposed, with_bias in ((False, True), (True, False)):
+                    wt = rng.uniform(-1, 1, (in_f, out_f)).astype(np.float32)
+                    w = wt.T if transposed else np.ascontiguousarray(wt.T)
+                    bias = rng.uniform(-50, 50, out_f).astype(np.float32) if with_bias else None
+                    st, layer = self.new(w, bias)
+                    self.assertEqual(st, SK_OK, last_error())
+                    try:
+                        n_out, n_in = c_size_t(0), c_size_t(0)
+                        self.assertEqual(LIB.sk_qlinear_shape(layer, ctypes.byref(n_out),
+                                                              ctypes.byref(n_in)), SK_OK)
+                        self.assertEqual((n_out.value, n_in.value), (out_f, in_f))
+                        for batch in (1, 3, 13):
+                            x = rng.uniform(-1.5, 2.5, (batch, in_f)).astype(np.float32)
+                            want = x.astype(np.float64) @ w.T.astype(np.float64)
+                            if bias is not None:
+                                want += bias
+                            bound = QLINEAR_REL_TOL * (np.abs(x).astype(np.float64)
+                                                       @ np.abs(w.T).astype(np.float64)) + 1e-6
+                            for xv in (x, np.asfortranarray(x)):
+                                for order in ("C", "F"):
+                                    with self.subTest(isa=isa, shape=(out_f, in_f), batch=batch,
+                                                      x_order=xv.flags.f_contiguous, y_order=order,
+                                                      w_transposed=transposed, bias=with_bias):
+                                        y = np.full((batch, out_f), np.nan, dtype=np.float32, order=order)
+                                        xp, rsx, csx = mat_of(xv, c_float)
+                                        yp, rsy, csy = mat_of(y, c_float)
+                                        st = LIB.sk_qlinear_forward_f32(layer, batch, xp, rsx, csx,
+                                                                        yp, rsy, csy)
+                                        self.assertEqual(st, SK_OK, last_error())
+                                        err = np.abs(y.astype(np.float64) - want)
+                                        self.assertTrue((err <= bound).all(),
+                                                        f"worst error / bound {np.max(err / bound):.3g}")
+                    finally:
+                        LIB.sk_qlinear_free(layer)
+
+    def test_errors(self):
+        rng = np.random.default_rng(11)
+        w = rng.uniform(-1, 1, (6, 4)).astype(np.float32)
+        st, layer = self.new(w, None)
+        self.assertEqual(st, SK_OK, last_error())
+        try:
+            x = rng.uniform(-1, 1, (3, 4)).astype(np.float32)
+            x[2, 3] = np.nan
+            y = np.full((3, 6), -3.0, dtype=np.float32)
+            xp, rsx, csx = mat_of(x, c_float)
+            yp, rsy, csy = mat_of(y, c_float)
+            self.assertEqual(LIB.sk_qlinear_forward_f32(layer, 3, xp, rsx, csx, yp, rsy, csy),
+                             SK_ERR_INVALID_ARGUMENT)
+            self.assertTrue(last_error())
+            np.testing.assert_array_equal(y, np.full((3, 6), -3.0, dtype=np.float32))
+            x[2, 3] = 0.5
+            self.assertEqual(LIB.sk_qlinear_forward_f32(None, 3, xp, rsx, csx, yp, rsy, csy),
+                             SK_ERR_NULL_POINTER)
+            self.assertEqual(LIB.sk_qlinear_shape(None, None, None), SK_ERR_NULL_POINTER)
+            np.testing.assert_array_equal(y, np.full((3, 6), -3.0, dtype=np.float32))
+        finally:
+            LIB.sk_qlinear_free(layer)
+        LIB.sk_qlinear_free(None)  # a no-op
+        for bad in (np.inf, -np.inf, np.nan):
+            w_bad = w.copy()
+            w_bad[5, 3] = bad
+            out = ctypes.c_void_p(0x1234)
+            wp, rsw, csw = mat_of(w_bad, c_float)
+            self.assertEqual(LIB.sk_qlinear_new(6, 4, wp, rsw, csw, None, ctypes.byref(out)),
+                             SK_ERR_INVALID_ARGUMENT)
+            self.assertEqual(out.value, 0x1234)  # *out untouched
 
 
 class Errors(unittest.TestCase):

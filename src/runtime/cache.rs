@@ -16,6 +16,7 @@ pub struct CacheSizes {
 }
 
 /// Used when CPUID reports nothing usable: Zen 4's per-core sizes.
+/// cbindgen:ignore
 pub const FALLBACK: CacheSizes = CacheSizes {
     l1d: 32 << 10,
     l2: 1 << 20,

@@ -23,6 +23,7 @@ pub use qlinear::QLinear;
 
 /// The largest k for which no int32 partial sum can overflow:
 /// floor((2^31 - 1) / (255 * 128)).
+/// cbindgen:ignore
 pub const MAX_K: usize = (i32::MAX / (255 * 128)) as usize;
 
 /// `C = A B (+ C when beta == 1)` for uint8 A (m x k), int8 B (k x n).

@@ -92,10 +92,14 @@ impl QLinear {
             1,
         )?;
         quantize_rows_s8(w, q, &mut scales)?;
-        let rowsum = wq
-            .chunks(in_features.max(1))
-            .take(out_features)
-            .map(|r| r.iter().map(|&v| v as i32).sum())
+        // Sum of each row's int8 weights (zero for rows of no inputs).
+        let rowsum = (0..out_features)
+            .map(|o| {
+                wq[o * in_features..(o + 1) * in_features]
+                    .iter()
+                    .map(|&v| v as i32)
+                    .sum()
+            })
             .collect();
         let kern = kernels(isa);
         let fmt = kern.format(true, 0);
