@@ -398,6 +398,10 @@ static double batch(int lib, prob_t *p, long iters) {
   return now() - t;
 }
 
+static double batch_any(int who, void *prob, long iters) {
+  return batch(who, (prob_t *)prob, iters);
+}
+
 /* Idle gap before every timed batch. Each library's worker threads spin
  * for a while after a call before they sleep (OpenBLAS: 2^OPENBLAS_THREAD_
  * TIMEOUT cycles, OpenMP: GOMP_SPINCOUNT, rayon: briefly); run_gemm.sh
@@ -460,6 +464,38 @@ typedef struct {
 } shape_t;
 
 #define MAX_ROUNDS 9
+
+/* Most callers one table times side by side. */
+#define MAX_CALLERS 8
+_Static_assert(NLIB <= MAX_CALLERS, "timed_rounds holds NLIB callers");
+
+/* One batch of `iters` calls of caller `who` on problem `prob`; seconds. */
+typedef double (*batch_fn)(int who, void *prob, long iters);
+
+/*
+ * Times the L callers in `order` for `rounds` rounds, the order rotating
+ * each round and a gap() before every batch; median[who] receives the
+ * median time per call. Returns the cores other processes kept busy
+ * meanwhile (the 'others' column).
+ */
+static double timed_rounds(batch_fn fn, void *prob, const int *order, int L, const long *iters,
+                           int rounds, double *median) {
+  double times[MAX_CALLERS][MAX_ROUNDS];
+  double busy0 = cpu_busy_seconds(), self0 = self_cpu_seconds(), wall0 = now();
+  for (int r = 0; r < rounds; r++)
+    for (int i = 0; i < L; i++) {
+      int who = order[(i + r) % L];
+      gap();
+      times[who][r] = fn(who, prob, iters[who]) / (double)iters[who];
+    }
+  double others = ((cpu_busy_seconds() - busy0) - (self_cpu_seconds() - self0)) / (now() - wall0);
+  for (int i = 0; i < L; i++) {
+    int who = order[i];
+    qsort(times[who], (size_t)rounds, sizeof(double), cmp_double);
+    median[who] = times[who][rounds / 2];
+  }
+  return others < 0 ? 0 : others;
+}
 
 /* Last measured GFLOP/s per library, type and thread count: projects the
  * cost of the next (larger) problem, so a library far slower than the rest
@@ -573,22 +609,13 @@ static void run_problem(const cfg_t *cfg, const shape_t *s, int dbl, double *wor
     for (int i = 0; i < L; i++)
       if (single[order[i]] > longest) longest = single[order[i]];
     int rounds = longest > 0.5 ? (cfg->rounds < 3 ? cfg->rounds : 3) : cfg->rounds;
-    double times[NLIB][MAX_ROUNDS];
-    double busy0 = cpu_busy_seconds(), self0 = self_cpu_seconds(), wall0 = now();
-    for (int r = 0; r < rounds; r++)
-      for (int i = 0; i < L; i++) {
-        int l = order[(i + r) % L];
-        gap();
-        times[l][r] = batch(l, &p, iters[l]) / (double)iters[l];
-      }
-    double others = ((cpu_busy_seconds() - busy0) - (self_cpu_seconds() - self0)) / (now() - wall0);
-    if (others < 0) others = 0;
+    double med[NLIB];
+    double others = timed_rounds(batch_any, &p, order, L, iters, rounds, med);
     double gf[NLIB];
     for (int l = 0; l < NLIB; l++) gf[l] = NAN;
     for (int i = 0; i < L; i++) {
       int l = order[i];
-      qsort(times[l], (size_t)rounds, sizeof(double), cmp_double);
-      gf[l] = flop / times[l][rounds / 2] / 1e9;
+      gf[l] = flop / med[l] / 1e9;
       g_last_gflops[l][dbl][t - 1] = gf[l];
     }
 
@@ -708,6 +735,10 @@ static double batch_i8(int w, i8prob_t *p, long iters) {
   return now() - t;
 }
 
+static double batch_i8_any(int who, void *prob, long iters) {
+  return batch_i8(who, (i8prob_t *)prob, iters);
+}
+
 static size_t count_mismatch(const int32_t *x, const int32_t *y, size_t len) {
   size_t bad = 0;
   for (size_t i = 0; i < len; i++) bad += x[i] != y[i];
@@ -795,22 +826,13 @@ static void run_i8_problem(const cfg_t *cfg, const shape_t *s, i8check_t *chk) {
     for (int i = 0; i < L; i++)
       if (single[order[i]] > longest) longest = single[order[i]];
     int rounds = longest > 0.5 ? (cfg->rounds < 3 ? cfg->rounds : 3) : cfg->rounds;
-    double times[NI8][MAX_ROUNDS];
-    double busy0 = cpu_busy_seconds(), self0 = self_cpu_seconds(), wall0 = now();
-    for (int r = 0; r < rounds; r++)
-      for (int i = 0; i < L; i++) {
-        int w = order[(i + r) % L];
-        gap();
-        times[w][r] = batch_i8(w, &p, iters[w]) / (double)iters[w];
-      }
-    double others = ((cpu_busy_seconds() - busy0) - (self_cpu_seconds() - self0)) / (now() - wall0);
-    if (others < 0) others = 0;
+    double med[NI8];
+    double others = timed_rounds(batch_i8_any, &p, order, L, iters, rounds, med);
     double g[NI8];
     for (int w = 0; w < NI8; w++) g[w] = NAN;
     for (int i = 0; i < L; i++) {
       int w = order[i];
-      qsort(times[w], (size_t)rounds, sizeof(double), cmp_double);
-      g[w] = ops / times[w][rounds / 2] / 1e9;
+      g[w] = ops / med[w] / 1e9;
       g_last_i8[w][t - 1] = g[w];
     }
 
@@ -891,6 +913,10 @@ static double batch_q(int w, qprob_t *p, long iters) {
   double t = now();
   for (long i = 0; i < iters; i++) call_q(w, p);
   return now() - t;
+}
+
+static double batch_q_any(int who, void *prob, long iters) {
+  return batch_q(who, (qprob_t *)prob, iters);
 }
 
 /* |y - bias - r|_F / |r|_F over batch x out (y carries the bias, r not). */
@@ -976,22 +1002,13 @@ static void run_q_problem(const cfg_t *cfg, const shape_t *s, qcheck_t *chk) {
     }
 
     int rounds = longest > 0.5 ? (cfg->rounds < 3 ? cfg->rounds : 3) : cfg->rounds;
-    double times[NQ][MAX_ROUNDS];
-    double busy0 = cpu_busy_seconds(), self0 = self_cpu_seconds(), wall0 = now();
-    for (int r = 0; r < rounds; r++)
-      for (int i = 0; i < L; i++) {
-        int w = order[(i + r) % L];
-        gap();
-        times[w][r] = batch_q(w, &p, iters[w]) / (double)iters[w];
-      }
-    double others = ((cpu_busy_seconds() - busy0) - (self_cpu_seconds() - self0)) / (now() - wall0);
-    if (others < 0) others = 0;
+    double med[NQ];
+    double others = timed_rounds(batch_q_any, &p, order, L, iters, rounds, med);
     double g[NQ];
     for (int w = 0; w < NQ; w++) g[w] = NAN;
     for (int i = 0; i < L; i++) {
       int w = order[i];
-      qsort(times[w], (size_t)rounds, sizeof(double), cmp_double);
-      g[w] = flop / times[w][rounds / 2] / 1e9;
+      g[w] = flop / med[w] / 1e9;
     }
 
     char label[40];

@@ -16,28 +16,13 @@
 
 use super::kernels::{Blocking, GemmKernel, GemmReal};
 use super::matrix::{MatMut, MatRef};
+use super::out::{Out, MAX_TILE};
 use super::pack::{pack_a, PackPanel};
 use super::workspace::{with_buffer, A_PACK, B_PACK};
 use crate::runtime::{cache::cache_sizes, threads, Isa};
 
 /// Below this many multiply-adds one thread is faster than waking others.
 const PARALLEL_MIN_MACS: usize = 96 * 96 * 96;
-
-/// Largest MR * NR of any kernel (the edge-tile buffer).
-const MAX_TILE: usize = 32 * 12;
-
-/// C's element (0, 0) and strides, shareable across the pool's threads;
-/// each task writes only its own tiles.
-#[derive(Copy, Clone)]
-struct Out<T> {
-    ptr: *mut T,
-    rs: isize,
-    cs: isize,
-}
-// SAFETY: tasks write disjoint tiles of C (see the module docs).
-unsafe impl<T> Send for Out<T> {}
-// SAFETY: as above.
-unsafe impl<T> Sync for Out<T> {}
 
 /// `C = alpha * A * B + beta * C` with the kernel of `isa` (which the CPU
 /// must have); shapes already checked.
@@ -183,11 +168,7 @@ fn blocked<T: GemmReal>(
         kern.mr,
         threads,
     );
-    let out = Out {
-        ptr: c.ptr(),
-        rs: c.rs(),
-        cs: c.cs(),
-    };
+    let out = Out::of(c);
     for jc in (0..n).step_by(blk.nc) {
         let nc = blk.nc.min(n - jc);
         for pc in (0..k).step_by(blk.kc) {
@@ -198,10 +179,7 @@ fn blocked<T: GemmReal>(
                 pack_b_parallel(kern, b.block(pc, jc, kc, nc), bpack, threads);
                 let a_blk = a.block(0, pc, m, kc);
                 // SAFETY: jc + nc <= n, so the offset stays inside C.
-                let out = Out {
-                    ptr: unsafe { out.ptr.offset(jc as isize * out.cs) },
-                    ..out
-                };
+                let out = unsafe { out.at(0, jc) };
                 row_blocks(kern, blk, alpha, a_blk, bpack, nc, beta, out, threads);
             });
         }
@@ -284,10 +262,7 @@ fn row_blocks<T: GemmReal>(
         with_buffer(&A_PACK, a_len, a_max, |apack: &mut [T]| {
             pack_a(kern.pack, a.block(ic, 0, mc, kc), kern.mr, apack);
             // SAFETY: tile offsets stay inside the ic block of C.
-            let out = Out {
-                ptr: unsafe { out.ptr.offset(ic as isize * out.rs) },
-                ..out
-            };
+            let out = unsafe { out.at(ic, 0) };
             unsafe { macro_kernel(kern, alpha, apack, bpack, (mc, nc, kc), beta, out, jr) };
         })
     };
@@ -310,10 +285,7 @@ fn row_blocks<T: GemmReal>(
             pack_panels_parallel(kern.pack, a.block(ic, 0, mc, kc), kern.mr, apack, threads);
             let apack: &[T] = apack;
             // SAFETY: the offset stays inside C (row ic of the block).
-            let out = Out {
-                ptr: unsafe { out.ptr.offset(ic as isize * out.rs) },
-                ..out
-            };
+            let out = unsafe { out.at(ic, 0) };
             threads::parallel_for(cuts, &|s| {
                 let out: Out<T> = out; // capture the Sync wrapper
                 let jr = s * n_jr / cuts..(s + 1) * n_jr / cuts;

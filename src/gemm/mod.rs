@@ -9,6 +9,7 @@ mod driver;
 pub mod int8;
 pub mod kernels;
 pub mod matrix;
+mod out;
 mod pack;
 pub mod reference;
 mod strassen;

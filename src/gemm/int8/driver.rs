@@ -9,14 +9,12 @@ use super::kernels::{Int8Kernel, Int8Kernels};
 use super::pack::{pack_panel, Format};
 use crate::gemm::kernels::Blocking;
 use crate::gemm::matrix::{MatMut, MatRef};
+use crate::gemm::out::{Out, MAX_TILE};
 use crate::gemm::workspace::{with_buffer, A_PACK, B_PACK};
 use crate::runtime::{cache::cache_sizes, threads};
 
 /// Below this many multiply-adds one thread is faster than waking others.
-const PARALLEL_MIN_MACS: usize = 2 * 128 * 128 * 128;
-
-/// Largest MR * NR of any kernel (the edge-tile buffer).
-const MAX_TILE: usize = 32 * 12;
+pub(super) const PARALLEL_MIN_MACS: usize = 2 * 128 * 128 * 128;
 
 /// One oriented product: C (unit row stride, or scalar stores) gets
 /// V * W, where V is `m x k` and W is `k x n` as byte views.
@@ -33,19 +31,6 @@ pub struct Operands<'a> {
     pub narrow: &'static [(usize, Int8Kernel)],
 }
 
-/// C's element (0, 0) and strides, shareable across the pool's threads;
-/// each thread writes only its own slice.
-#[derive(Copy, Clone)]
-struct Out {
-    ptr: *mut i32,
-    rs: isize,
-    cs: isize,
-}
-// SAFETY: threads write disjoint slices of C (see the module docs).
-unsafe impl Send for Out {}
-// SAFETY: as above.
-unsafe impl Sync for Out {}
-
 /// `C = V W (+ C when beta == 1)`, over the pool when large enough.
 pub fn run(kern: &Int8Kernels, ops: Operands, beta: i32, c: &mut MatMut<i32>) {
     let (m, n, k) = (c.rows(), c.cols(), ops.v.0.cols());
@@ -54,35 +39,29 @@ pub fn run(kern: &Int8Kernels, ops: Operands, beta: i32, c: &mut MatMut<i32>) {
     } else {
         1
     };
-    let out = Out {
-        ptr: c.ptr(),
-        rs: c.rs(),
-        cs: c.cs(),
-    };
+    let out = Out::of(c);
     // Split the longer side of C, in whole tiles.
     let by_cols = n >= m;
     let (len, unit) = if by_cols { (n, kern.nr) } else { (m, kern.mr) };
     let parts = threads.min(len.div_ceil(unit)).max(1);
     let slice = |t: usize| {
-        let out: Out = out; // capture the Sync wrapper, not its raw field
+        let out: Out<i32> = out; // capture the Sync wrapper, not its raw field
         let tiles = len.div_ceil(unit);
         let (lo, hi) = (
             t * tiles / parts * unit,
             ((t + 1) * tiles / parts * unit).min(len),
         );
-        let (mut ops, mut at) = (ops, out.ptr);
-        let (rows, cols) = if by_cols {
+        let mut ops = ops;
+        let (at, rows, cols) = if by_cols {
             ops.w.0 = ops.w.0.block(0, lo, k, hi - lo);
             // SAFETY: column lo exists in C (lo < n).
-            at = unsafe { at.offset(lo as isize * out.cs) };
-            (m, hi - lo)
+            (unsafe { out.at(0, lo) }, m, hi - lo)
         } else {
             ops.v.0 = ops.v.0.block(lo, 0, hi - lo, k);
             // SAFETY: row lo exists in C (lo < m).
-            at = unsafe { at.offset(lo as isize * out.rs) };
-            (hi - lo, n)
+            (unsafe { out.at(lo, 0) }, hi - lo, n)
         };
-        blocked(kern, ops, beta, Out { ptr: at, ..out }, rows, cols);
+        blocked(kern, ops, beta, at, rows, cols);
     };
     if parts == 1 {
         slice(0);
@@ -92,7 +71,7 @@ pub fn run(kern: &Int8Kernels, ops: Operands, beta: i32, c: &mut MatMut<i32>) {
 }
 
 /// The sequential loops over an `m x n` slice of C at `out`.
-fn blocked(kern: &Int8Kernels, ops: Operands, beta: i32, out: Out, m: usize, n: usize) {
+fn blocked(kern: &Int8Kernels, ops: Operands, beta: i32, out: Out<i32>, m: usize, n: usize) {
     let k = ops.v.0.cols();
     let (mr, nr) = (kern.mr, kern.nr);
     // Each lane carries 4 bytes per step whatever the group: block sizes
@@ -124,9 +103,7 @@ fn blocked(kern: &Int8Kernels, ops: Operands, beta: i32, out: Out, m: usize, n: 
                     with_buffer(&A_PACK, v_len, v_max, |vpack: &mut [u8]| {
                         pack_panels(ops.v.0.block(ic, pc, mc, kc), mr, mr, v_fmt, vpack);
                         // SAFETY: (ic, jc) is inside the slice of C.
-                        let at =
-                            unsafe { out.ptr.offset(ic as isize * out.rs + jc as isize * out.cs) };
-                        let tile_out = Out { ptr: at, ..out };
+                        let tile_out = unsafe { out.at(ic, jc) };
                         // SAFETY: the packed buffers hold the panels of
                         // this block; tile_out addresses an mc x nc block.
                         unsafe {
@@ -187,7 +164,7 @@ unsafe fn macro_kernel(
     wpack: &[u8],
     (mc, nc, steps): (usize, usize, usize),
     beta: i32,
-    out: Out,
+    out: Out<i32>,
 ) {
     let (mr, nr) = (kern.mr, kern.nr);
     for jp in 0..nc.div_ceil(nr) {

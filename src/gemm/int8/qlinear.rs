@@ -8,21 +8,17 @@
 //! the epilogue: y[b][o] = s_x * s_o * (acc[b][o] - z * rowsum_o) + bias_o,
 //! where rowsum_o is the sum of row o's int8 weights (precomputed).
 
+use super::driver::PARALLEL_MIN_MACS;
 use super::kernels::{kernels, Int8Kernel, Int8Kernels};
 use super::pack::{pack_panel, Format};
 use super::MAX_K;
 use crate::error::{Error, Result};
 use crate::gemm::matrix::{MatMut, MatRef};
+use crate::gemm::out::{Out, MAX_TILE};
 use crate::gemm::workspace::{with_buffer, A_PACK, B_PACK};
 use crate::quant::{params_u8, quantize_rows_s8, quantize_u8, U8Params};
 use crate::runtime::alloc::{aligned_filled, AlignedVec};
 use crate::runtime::{threads, Isa};
-
-/// Below this many multiply-adds a forward call stays on one thread.
-const PARALLEL_MIN_MACS: usize = 2 * 128 * 128 * 128;
-
-/// Largest MR * NR of any kernel (the tile buffer).
-const MAX_TILE: usize = 32 * 12;
 
 /// A quantized linear layer (see the module docs). Immutable once built,
 /// so one layer may run forward calls from several threads at once.
@@ -37,19 +33,6 @@ pub struct QLinear {
     rowsum: Vec<i32>,
     bias: Vec<f32>,
 }
-
-/// y's element (0, 0) and strides, shared by the threads of a forward
-/// call; each writes its own output columns.
-#[derive(Copy, Clone)]
-struct Out {
-    ptr: *mut f32,
-    rs: isize,
-    cs: isize,
-}
-// SAFETY: threads write disjoint columns of y.
-unsafe impl Send for Out {}
-// SAFETY: as above.
-unsafe impl Sync for Out {}
 
 impl QLinear {
     /// Quantizes and packs `w` (out_features x in_features) with the kernels
@@ -144,22 +127,6 @@ impl QLinear {
         self.in_features
     }
 
-    /// The f32 weights the layer computes with: `scale_o * q[o][i]`.
-    pub fn dequantized_weight(&self, o: usize, i: usize) -> f32 {
-        let kern = kernels(self.isa);
-        let fmt = kern.format(true, 0);
-        let panel = fmt.steps(self.in_features) * kern.mr * 4;
-        let (q, lane) = (o / kern.mr, o % kern.mr);
-        let (step, t) = (i / fmt.group, i % fmt.group);
-        let at = q * panel + (step * kern.mr + lane) * 4;
-        let value = if fmt.group == 4 {
-            self.packed[at + t] as i8 as i32
-        } else {
-            i16::from_le_bytes([self.packed[at + 2 * t], self.packed[at + 2 * t + 1]]) as i32
-        };
-        self.scales[o] * value as f32
-    }
-
     /// `y = x W^T + bias` for `x` (batch x in_features) into `y` (batch x
     /// out_features). x is quantized per call (per tensor, uint8).
     pub fn forward(&self, x: MatRef<f32>, mut y: MatMut<f32>) -> Result<()> {
@@ -186,11 +153,7 @@ impl QLinear {
             let q = MatMut::new(xq, 0, batch, k, k.max(1) as isize, 1)?;
             quantize_u8(x, p, q)?;
             let fmt = kern.format(false, 0);
-            let out = Out {
-                ptr: y.ptr(),
-                rs: y.rs(),
-                cs: y.cs(),
-            };
+            let out = Out::of(&mut y);
             let most = Chunks::new(kern, BATCH_BLOCK.min(batch)).packed_len(fmt, k);
             // Blocks of the batch, so that packed x stays in L2.
             for b0 in (0..batch).step_by(BATCH_BLOCK) {
@@ -200,10 +163,7 @@ impl QLinear {
                 with_buffer(&B_PACK, len, most, |xpack: &mut [u8]| {
                     chunks.pack(&xq[b0 * k..], k, fmt, xpack);
                     // SAFETY: row b0 exists in y.
-                    let out = Out {
-                        ptr: unsafe { out.ptr.offset(b0 as isize * out.rs) },
-                        ..out
-                    };
+                    let out = unsafe { out.at(b0, 0) };
                     self.run_panels(kern, &chunks, xpack, p, out, rows);
                 });
             }
@@ -219,7 +179,7 @@ impl QLinear {
         chunks: &Chunks,
         xpack: &[u8],
         p: U8Params,
-        out: Out,
+        out: Out<f32>,
         batch: usize,
     ) {
         let fmt = kern.format(true, 0);
@@ -227,7 +187,7 @@ impl QLinear {
         let panel = steps * kern.mr * 4;
         let panels = self.out_features.div_ceil(kern.mr);
         let one = |q: usize| {
-            let out: Out = out; // capture the Sync wrapper, not its raw field
+            let out: Out<f32> = out; // capture the Sync wrapper, not its raw field
             let mut tile = [0i32; MAX_TILE];
             let v = self.packed[q * panel..].as_ptr();
             let o0 = q * kern.mr;
