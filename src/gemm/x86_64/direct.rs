@@ -62,7 +62,12 @@ macro_rules! direct_kernel {
                 }
             }
             let (va, vb) = ($set1(alpha), $set1(beta));
-            for j in 0..cols.min(NR) {
+            // A constant trip count (not `0..cols`) lets the loop unroll,
+            // so `acc` stays in registers instead of a zeroed stack array.
+            for j in 0..NR {
+                if j >= cols {
+                    break;
+                }
                 let cj = c.offset(j as isize * csc);
                 for h in 0..MV {
                     let mut r = $mul(acc[h][j], va);

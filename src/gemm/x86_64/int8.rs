@@ -97,14 +97,19 @@ macro_rules! int8_kernel {
                     }
                 }
             } else {
-                let mut lane = [0i32; L];
+                // The registers go to a buffer in one short unrolled loop
+                // first: indexing `acc` inside the scalar loops would keep
+                // it in memory (zeroed, loaded and spilled on every call).
+                let mut tile = [[[0i32; L]; MV]; NR];
                 for j in 0..NR {
                     for h in 0..MV {
-                        $store(lane.as_mut_ptr().cast(), acc[h][j]);
-                        for (i, &x) in lane.iter().enumerate() {
-                            let p = c.offset((h * L + i) as isize * rsc + j as isize * csc);
-                            *p = if beta == 0 { x } else { x.wrapping_add(*p) };
-                        }
+                        $store(tile[j][h].as_mut_ptr().cast(), acc[h][j]);
+                    }
+                }
+                for (j, col) in tile.iter().enumerate() {
+                    for (i, &x) in col.iter().flatten().enumerate() {
+                        let p = c.offset(i as isize * rsc + j as isize * csc);
+                        *p = if beta == 0 { x } else { x.wrapping_add(*p) };
                     }
                 }
             }

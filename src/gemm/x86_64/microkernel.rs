@@ -81,14 +81,19 @@ macro_rules! microkernel {
                     }
                 }
             } else {
-                let mut lane = [0.0 as $t; L];
+                // The registers go to a buffer in one short unrolled loop
+                // first: indexing `acc` inside the scalar loops would keep
+                // it in memory (zeroed, loaded and spilled on every call).
+                let mut tile = [[[0.0 as $t; L]; MV]; NR];
                 for j in 0..NR {
                     for h in 0..MV {
-                        $storeu(lane.as_mut_ptr(), $mul(acc[h][j], va));
-                        for (i, &v) in lane.iter().enumerate() {
-                            let p = c.offset((h * L + i) as isize * rsc + j as isize * csc);
-                            *p = if beta == 0.0 { v } else { v + beta * *p };
-                        }
+                        $storeu(tile[j][h].as_mut_ptr(), $mul(acc[h][j], va));
+                    }
+                }
+                for (j, col) in tile.iter().enumerate() {
+                    for (i, &v) in col.iter().flatten().enumerate() {
+                        let p = c.offset(i as isize * rsc + j as isize * csc);
+                        *p = if beta == 0.0 { v } else { v + beta * *p };
                     }
                 }
             }
