@@ -1036,10 +1036,13 @@ static void run_q_problem(const cfg_t *cfg, const shape_t *s, qcheck_t *chk) {
 }
 
 int main(int argc, char **argv) {
-  int quick = 0;
+  int quick = 0, int8_only = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0) {
       quick = 1;
+    } else if (strcmp(argv[i], "--int8") == 0) {
+      /* Only the int8 GEMM and quantized linear layer tables. */
+      int8_only = 1;
     } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       /* Comma-separated short names (sk, OB, BLIS, DNNL, str); OpenBLAS
        * always runs, as the reference. */
@@ -1055,7 +1058,7 @@ int main(int argc, char **argv) {
         }
       }
     } else {
-      fprintf(stderr, "usage: gemm_vs_blas [--quick] [--only sk,OB,BLIS,DNNL,str]\n");
+      fprintf(stderr, "usage: gemm_vs_blas [--quick] [--int8] [--only sk,OB,BLIS,DNNL,str]\n");
       return 2;
     }
   }
@@ -1170,7 +1173,7 @@ int main(int argc, char **argv) {
 
   double worst_err[NLIB] = {0};
   char worst_where[NLIB][64] = {{0}};
-  for (int dbl = 0; dbl <= 1; dbl++) {
+  for (int dbl = 0; dbl <= 1 && !int8_only; dbl++) {
     printf("\n%s GEMM, GFLOP/s (noisy: shared 2-core machine)\n", dbl ? "f64 (dgemm)" : "f32 (sgemm)");
     printf("%-22s %3s  %8s %8s %8s %8s  %6s %7s %7s  %5s %7s  %-7s %6s  %8s %6s\n", "problem",
            "thr", "simdkern", "OpenBLAS", "BLIS", "oneDNN", "sk/OB", "sk/BLIS", "sk/DNNL", "sk%pk",

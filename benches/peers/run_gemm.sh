@@ -8,6 +8,7 @@
 #   bash benches/peers/run_gemm.sh            # full: n up to 4096 (~7-10 min on 2 cores)
 #   bash benches/peers/run_gemm.sh --quick    # n up to 2048, short batches (~1 min)
 #   bash benches/peers/run_gemm.sh --only sk,DNNL   # some libraries (OpenBLAS always runs)
+#   bash benches/peers/run_gemm.sh --int8           # only the int8 GEMM and qlinear tables
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
