@@ -27,7 +27,9 @@ for flavour in pthread openmp serial; do
 done
 
 has_header() { echo "#include <$1>" | "$cc" -E -x c "${ob_inc[@]}" - >/dev/null 2>&1; }
-has_blis_lib() { ldconfig -p 2>/dev/null | grep -q 'libblis\.so\.4 '; }
+# (grep reads all of its input: with -q, ldconfig could die of SIGPIPE and
+# pipefail would report the library missing.)
+has_blis_lib() { ldconfig -p 2>/dev/null | grep 'libblis\.so\.4 ' >/dev/null; }
 
 # header -> Debian package
 declare -A pkg=([cblas.h]=libopenblas-dev [blis.h]=libblis-dev [oneapi/dnnl/dnnl.h]=libdnnl-dev)
