@@ -63,9 +63,77 @@ fn oriented<T: GemmReal>(
     beta: T,
     c: &mut MatMut<T>,
 ) {
-    if !direct(isa, alpha, a, b, beta, c) {
+    if !direct(isa, alpha, a, b, beta, c) && !dot(isa, alpha, a, b, beta, c) {
         blocked(isa, alpha, a, b, beta, c)
     }
+}
+
+/// Most rows or columns of C for the dot-product path.
+const DOT_SKINNY: usize = 8;
+
+/// Rows of C per parallel item of the dot-product path.
+const DOT_STRIP: usize = 64;
+
+/// The dot-product path, when the ISA has it, A's rows and B's columns
+/// are contiguous along k and C has few rows or columns (`y = x W^T` with
+/// W row-major: packing W would transpose all of it to use it once);
+/// returns whether it ran.
+fn dot<T: GemmReal>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: &mut MatMut<T>,
+) -> bool {
+    let (m, n, k) = (c.rows(), c.cols(), a.cols());
+    if m.min(n) > DOT_SKINNY || a.cs() != 1 || b.rs() != 1 {
+        return false;
+    }
+    let Some(d) = T::direct(isa) else {
+        return false;
+    };
+    if m < n {
+        // C^T = B^T A^T has the same contiguity: keep the skinny side as
+        // columns, which the tiles are narrow in.
+        return dot(isa, alpha, b.t(), a.t(), beta, &mut c.rb_mut().t());
+    }
+    let out = Out::of(c);
+    let strip = |s: usize| {
+        let out: Out<T> = out; // capture the Sync wrapper, not its raw field
+        let rows_here = s * DOT_STRIP..m.min((s + 1) * DOT_STRIP);
+        let mut j0 = 0;
+        while j0 < n {
+            let (tr, tc, run) = d.dot_tile(n - j0);
+            let cols = tc.min(n - j0);
+            for i0 in rows_here.clone().step_by(tr) {
+                let rows = tr.min(rows_here.end - i0);
+                // SAFETY: the tile lies inside A, B and C (checked views);
+                // A has unit column stride and B unit row stride, as the
+                // kernel needs; strips write disjoint rows of C.
+                unsafe {
+                    run(
+                        k,
+                        alpha,
+                        (a.ptr().offset(i0 as isize * a.rs()), a.rs()),
+                        (b.ptr().offset(j0 as isize * b.cs()), b.cs()),
+                        beta,
+                        (out.at(i0, j0).ptr, out.rs, out.cs),
+                        rows,
+                        cols,
+                    )
+                };
+            }
+            j0 += cols;
+        }
+    };
+    let strips = m.div_ceil(DOT_STRIP);
+    if m * n * k >= PARALLEL_MIN_MACS && strips > 1 {
+        threads::parallel_for(strips, &strip);
+    } else {
+        (0..strips).for_each(strip);
+    }
+    true
 }
 
 /// Largest m, n and k of the unpacked path for square-ish products: below

@@ -93,6 +93,19 @@ pub type DirectKernel<T> = unsafe fn(
     usize,
 );
 
+/// One tile of the dot-product path: `(k, alpha, (a, rsa), (b, csb), beta,
+/// (c, rsc, csc), rows, cols)`; see `x86_64::dot`.
+pub type DotKernel<T> = unsafe fn(
+    usize,
+    T,
+    (*const T, isize),
+    (*const T, isize),
+    T,
+    (*mut T, isize, isize),
+    usize,
+    usize,
+);
+
 /// The unpacked kernels of one ISA: tiles one vector tall (widths
 /// `WIDTHS_ONE`) and two vectors tall (widths `WIDTHS_TWO`; 16 columns of
 /// two vectors would need 32 accumulators, more than the registers).
@@ -103,6 +116,8 @@ pub struct Direct<T: 'static> {
     pub one: [DirectKernel<T>; 6],
     /// Tiles of up to `2 * lanes` rows, by width.
     pub two: [DirectKernel<T>; 5],
+    /// Dot-product tiles `(rows, cols, kernel)` for 1, 2 and 4 columns.
+    pub dot: [(usize, usize, DotKernel<T>); 3],
 }
 
 /// Widths of the one-vector unpacked tiles; the widest is the column step.
@@ -134,6 +149,16 @@ impl<T> Direct<T> {
             self.two[first_fit(&WIDTHS_TWO)]
         }
     }
+
+    /// The dot-product tile `(rows, cols, kernel)` for `cols` remaining
+    /// columns (the widest when more remain).
+    pub fn dot_tile(&self, cols: usize) -> (usize, usize, DotKernel<T>) {
+        *self
+            .dot
+            .iter()
+            .find(|&&(_, c, _)| c >= cols)
+            .unwrap_or(&self.dot[self.dot.len() - 1])
+    }
 }
 
 /// Element types with GEMM kernels.
@@ -161,7 +186,7 @@ static SCALAR_F64: GemmKernel<f64> = GemmKernel {
 
 #[cfg(target_arch = "x86_64")]
 mod tables {
-    use super::super::x86_64::{avx2, avx512, direct, pack};
+    use super::super::x86_64::{avx2, avx512, direct, dot, pack};
     use super::GemmKernel;
     pub static AVX2_F32: GemmKernel<f32> = GemmKernel {
         mr: avx2::SGEMM_MR,
@@ -192,15 +217,24 @@ mod tables {
             [$(direct::$f::<$mv, $w>),*]
         };
     }
+    // Dot tiles: 8 rows for one column and 4 for more, so that every tile
+    // has at least 8 independent accumulators (FMA latency x throughput).
+    macro_rules! dots {
+        ($f:ident) => {
+            [(8, 1, dot::$f::<8, 1>), (4, 2, dot::$f::<4, 2>), (4, 4, dot::$f::<4, 4>)]
+        };
+    }
     pub static DIRECT_F32: super::Direct<f32> = super::Direct {
         lanes: 16,
         one: widths!(sgemm_direct, 1, 1, 2, 4, 8, 12, 16),
         two: widths!(sgemm_direct, 2, 1, 2, 4, 8, 12),
+        dot: dots!(sgemm_dot),
     };
     pub static DIRECT_F64: super::Direct<f64> = super::Direct {
         lanes: 8,
         one: widths!(dgemm_direct, 1, 1, 2, 4, 8, 12, 16),
         two: widths!(dgemm_direct, 2, 1, 2, 4, 8, 12),
+        dot: dots!(dgemm_dot),
     };
     pub static AVX2_F32_NARROW: GemmKernel<f32> = GemmKernel {
         mr: avx2::SGEMM_MR / 2,

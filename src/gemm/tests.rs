@@ -257,16 +257,26 @@ fn results_do_not_depend_on_thread_count() {
 }
 
 /// GEMV-like shapes (few rows or columns of C) on every path, in the
-/// layouts that take the unpacked skinny path and those that do not.
+/// layouts that take the unpacked skinny path, the dot-product path (A
+/// row-major, B column-major: `x W^T` with W row-major) and neither.
 #[test]
 fn skinny_shapes_match_reference() {
     let mut rng = Rng::new(16);
     for_each_isa("skinny", |isa| {
-        for (m, n, k) in [(1, 1536, 384), (8, 384, 1536), (5, 700, 129), (1000, 3, 77)] {
+        for (m, n, k) in [
+            (1, 1536, 384),
+            (8, 384, 1536),
+            (5, 700, 129),
+            (1000, 3, 77),
+            (3, 9, 15),
+            (7, 130, 1),
+        ] {
             for layouts in [
                 (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor),
                 (Layout::ColMajor, Layout::ColMajor, Layout::ColMajor),
                 (Layout::RowMajor, Layout::ColMajor, Layout::Padded),
+                (Layout::RowMajor, Layout::ColMajor, Layout::RowMajor),
+                (Layout::RowMajor, Layout::ColMajor, Layout::Reversed),
             ] {
                 run_case::<f32>(&mut rng, isa, (m, n, k), layouts, 1.0, 0.0, true);
                 run_case::<f64>(&mut rng, isa, (m, n, k), layouts, -0.5, 2.0, false);

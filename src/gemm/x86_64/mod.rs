@@ -3,6 +3,7 @@
 pub mod avx2;
 pub mod avx512;
 pub mod direct;
+pub mod dot;
 pub mod int8;
 pub mod int8_pack;
 mod microkernel;
