@@ -221,7 +221,11 @@ mod tables {
     // has at least 8 independent accumulators (FMA latency x throughput).
     macro_rules! dots {
         ($f:ident) => {
-            [(8, 1, dot::$f::<8, 1>), (4, 2, dot::$f::<4, 2>), (4, 4, dot::$f::<4, 4>)]
+            [
+                (8, 1, dot::$f::<8, 1>),
+                (4, 2, dot::$f::<4, 2>),
+                (4, 4, dot::$f::<4, 4>),
+            ]
         };
     }
     pub static DIRECT_F32: super::Direct<f32> = super::Direct {

@@ -139,6 +139,23 @@ impl<'a, T> MatRef<'a, T> {
         unsafe { *self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
     }
 
+    /// Row `i` as a slice when its elements are contiguous (unit column
+    /// stride); panics when out of range.
+    pub fn row(&self, i: usize) -> Option<&'a [T]> {
+        assert!(i < self.rows, "row {i} outside {} rows", self.rows);
+        if self.cols == 0 {
+            return Some(&[]);
+        }
+        if self.cs != 1 && self.cols > 1 {
+            return None;
+        }
+        // SAFETY: the constructor checked every element; row i's are
+        // `cols` consecutive values.
+        Some(unsafe {
+            std::slice::from_raw_parts(self.ptr.offset(i as isize * self.rs), self.cols)
+        })
+    }
+
     /// The transposed view (no copy).
     pub fn t(self) -> Self {
         MatRef {
@@ -302,6 +319,23 @@ impl<'a, T> MatMut<'a, T> {
         );
         // SAFETY: in range; the constructor checked every element.
         unsafe { &mut *self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
+    }
+
+    /// Row `i` as a mutable slice when its elements are contiguous (unit
+    /// column stride); panics when out of range.
+    pub fn row_mut(&mut self, i: usize) -> Option<&mut [T]> {
+        assert!(i < self.rows, "row {i} outside {} rows", self.rows);
+        if self.cols == 0 {
+            return Some(&mut []);
+        }
+        if self.cs != 1 && self.cols > 1 {
+            return None;
+        }
+        // SAFETY: the constructor checked every element (and that they are
+        // distinct); row i's are `cols` consecutive values.
+        Some(unsafe {
+            std::slice::from_raw_parts_mut(self.ptr.offset(i as isize * self.rs), self.cols)
+        })
     }
 
     /// The mutable `rows x cols` block starting at (i, j).

@@ -37,18 +37,116 @@ fn code(x: f32, inv: f32, lo: f32, hi: f32) -> f32 {
     ((x * inv).clamp(lo, hi) + MAGIC) - MAGIC
 }
 
-/// The largest |x| of a row (or tensor), or the error for a NaN/Inf at
-/// column `j` of row `i`.
-fn max_abs(x: &MatRef<f32>, i: usize) -> Result<f32> {
-    let mut amax = 0.0f32;
-    for j in 0..x.cols() {
-        let v = x.at(i, j);
-        if !v.is_finite() {
-            return Err(non_finite(i, j, v));
-        }
-        amax = amax.max(v.abs());
+/// Lanes of the row loops below, written so that they vectorize: no
+/// early exit, one accumulator per lane.
+const LANES: usize = 16;
+
+/// `(min, max)` of a row with 0 included, and whether every value is
+/// finite (`v * 0` is 0 for finite values and NaN for NaN and Inf).
+fn finite_range(row: &[f32]) -> (f32, f32, bool) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512 F.
+        return unsafe { finite_range_avx512(row) };
     }
-    Ok(amax)
+    finite_range_body(row)
+}
+
+/// [`finite_range`] compiled for AVX-512 (the same code, wider vectors).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn finite_range_avx512(row: &[f32]) -> (f32, f32, bool) {
+    finite_range_body(row)
+}
+
+#[inline(always)]
+fn finite_range_body(row: &[f32]) -> (f32, f32, bool) {
+    let (mut lo, mut hi, mut nan) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
+    let chunks = row.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for l in 0..LANES {
+            let v = chunk[l];
+            lo[l] = if v < lo[l] { v } else { lo[l] };
+            hi[l] = if v > hi[l] { v } else { hi[l] };
+            nan[l] += v * 0.0;
+        }
+    }
+    for (l, &v) in tail.iter().enumerate() {
+        lo[l] = if v < lo[l] { v } else { lo[l] };
+        hi[l] = if v > hi[l] { v } else { hi[l] };
+        nan[l] += v * 0.0;
+    }
+    let lo = lo.iter().fold(0.0f32, |a, &b| a.min(b));
+    let hi = hi.iter().fold(0.0f32, |a, &b| a.max(b));
+    (lo, hi, nan.iter().all(|&s| s == 0.0))
+}
+
+/// `dst = round(src * inv) + zero` clamped to the u8 codes (`lo`, `hi`:
+/// the clamp bounds before adding `zero`).
+fn quantize_row_u8(src: &[f32], dst: &mut [u8], inv: f32, (lo, hi): (f32, f32), zero: f32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512 F.
+        return unsafe { quantize_row_u8_avx512(src, dst, inv, (lo, hi), zero) };
+    }
+    quantize_row_u8_body(src, dst, inv, (lo, hi), zero)
+}
+
+/// [`quantize_row_u8`] compiled for AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn quantize_row_u8_avx512(
+    src: &[f32],
+    dst: &mut [u8],
+    inv: f32,
+    bounds: (f32, f32),
+    zero: f32,
+) {
+    quantize_row_u8_body(src, dst, inv, bounds, zero)
+}
+
+#[inline(always)]
+fn quantize_row_u8_body(src: &[f32], dst: &mut [u8], inv: f32, (lo, hi): (f32, f32), zero: f32) {
+    // Codes are whole numbers in 0..=255 (the values were checked finite
+    // and are clamped): an unchecked conversion through i32 vectorizes,
+    // a saturating f32 -> u8 cast does not.
+    for (c, &v) in dst.iter_mut().zip(src) {
+        // SAFETY: the operand is finite and within 0..=255.
+        *c = unsafe { (code(v, inv, lo, hi) + zero).to_int_unchecked::<i32>() } as u8;
+    }
+}
+
+/// `(min, max)` of row `i` with 0 included, or the error naming its first
+/// NaN/Inf.
+fn row_range(x: &MatRef<f32>, i: usize) -> Result<(f32, f32)> {
+    let first_bad = || {
+        (0..x.cols())
+            .find(|&j| !x.at(i, j).is_finite())
+            .map(|j| non_finite(i, j, x.at(i, j)))
+    };
+    if let Some(row) = x.row(i) {
+        let (lo, hi, finite) = finite_range(row);
+        return match finite {
+            true => Ok((lo, hi)),
+            false => Err(first_bad().expect("a non-finite value")),
+        };
+    }
+    if let Some(e) = first_bad() {
+        return Err(e);
+    }
+    let (mut lo, mut hi) = (0.0f32, 0.0f32);
+    for j in 0..x.cols() {
+        lo = lo.min(x.at(i, j));
+        hi = hi.max(x.at(i, j));
+    }
+    Ok((lo, hi))
+}
+
+/// The largest |x| of row `i`, or the error for its first NaN/Inf.
+fn max_abs(x: &MatRef<f32>, i: usize) -> Result<f32> {
+    let (lo, hi) = row_range(x, i)?;
+    Ok(hi.max(-lo))
 }
 
 #[cold]
@@ -125,14 +223,9 @@ pub fn dequantize_rows_s8(q: MatRef<i8>, scales: &[f32], mut out: MatMut<f32>) -
 pub fn params_u8(x: MatRef<f32>) -> Result<U8Params> {
     let (mut lo, mut hi) = (0.0f32, 0.0f32);
     for i in 0..x.rows() {
-        for j in 0..x.cols() {
-            let v = x.at(i, j);
-            if !v.is_finite() {
-                return Err(non_finite(i, j, v));
-            }
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
+        let (row_lo, row_hi) = row_range(&x, i)?;
+        lo = lo.min(row_lo);
+        hi = hi.max(row_hi);
     }
     if lo == hi {
         return Ok(U8Params {
@@ -150,15 +243,21 @@ pub fn params_u8(x: MatRef<f32>) -> Result<U8Params> {
 pub fn quantize_u8(x: MatRef<f32>, p: U8Params, mut q: MatMut<u8>) -> Result<()> {
     check_same_shape("x and q", &x, q.rows(), q.cols())?;
     check_params(p)?;
-    let inv = 1.0 / p.scale;
-    let (lo, hi) = (-(p.zero_point as f32), 255.0 - p.zero_point as f32);
+    // Check every value before writing anything (outputs are written
+    // only on success).
     for i in 0..x.rows() {
+        row_range(&x, i)?;
+    }
+    let inv = 1.0 / p.scale;
+    let zero = p.zero_point as f32;
+    let (lo, hi) = (-zero, 255.0 - zero);
+    for i in 0..x.rows() {
+        if let (Some(src), Some(dst)) = (x.row(i), q.row_mut(i)) {
+            quantize_row_u8(src, dst, inv, (lo, hi), zero);
+            continue;
+        }
         for j in 0..x.cols() {
-            let v = x.at(i, j);
-            if !v.is_finite() {
-                return Err(non_finite(i, j, v));
-            }
-            *q.at_mut(i, j) = (code(v, inv, lo, hi) + p.zero_point as f32) as u8;
+            *q.at_mut(i, j) = (code(x.at(i, j), inv, lo, hi) + zero) as u8;
         }
     }
     Ok(())

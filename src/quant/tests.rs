@@ -140,3 +140,63 @@ fn non_finite_values_are_refused_and_outputs_untouched() {
     )
     .is_err());
 }
+
+/// The row loops work in chunks of 16 lanes and a tail: a non-finite value
+/// anywhere (first lane, inside a chunk, in the tail) is found and named,
+/// rows stored with gaps go the element-wise way, and nothing is written.
+#[test]
+fn non_finite_values_are_found_in_every_lane_and_layout() {
+    let (r, c) = (3, 37);
+    for at in [0, 15, 16, 31, 32, 36] {
+        for bad in [f32::NAN, f32::INFINITY] {
+            let mut x: Vec<f32> = (0..r * c).map(|i| (i as f32 * 0.37).sin()).collect();
+            x[c + at] = bad;
+            let want = format!("(1, {at})");
+            let e = params_u8(rows(&x, r, c)).unwrap_err();
+            assert!(e.message().contains(&want), "{}", e.message());
+            let mut q = vec![7u8; r * c];
+            let p = U8Params {
+                scale: 0.01,
+                zero_point: 100,
+            };
+            let e = quantize_u8(rows(&x, r, c), p, MatMut::row_major(&mut q, r, c).unwrap())
+                .unwrap_err();
+            assert!(e.message().contains(&want), "{}", e.message());
+            assert!(q.iter().all(|&v| v == 7));
+            // Column-major view of the transpose: no contiguous rows.
+            let xt = MatRef::new(&x, 0, c, r, 1, c as isize).unwrap();
+            let e = params_u8(xt).unwrap_err();
+            assert!(
+                e.message().contains(&format!("({at}, 1)")),
+                "{}",
+                e.message()
+            );
+        }
+    }
+}
+
+/// The vectorized row loops give the same codes as the definition.
+#[test]
+fn uint8_codes_match_the_definition() {
+    let (r, c) = (4, 53);
+    let x: Vec<f32> = (0..r * c)
+        .map(|i| (i as f32 * 0.71).sin() * 3.0 - 0.5)
+        .collect();
+    let p = params_u8(rows(&x, r, c)).unwrap();
+    let lo = x.iter().fold(0.0f32, |a, &b| a.min(b));
+    let hi = x.iter().fold(0.0f32, |a, &b| a.max(b));
+    assert_eq!(p.scale, (hi / 255.0 - lo / 255.0).max(f32::MIN_POSITIVE));
+    let mut q = vec![0u8; r * c];
+    quantize_u8(rows(&x, r, c), p, MatMut::row_major(&mut q, r, c).unwrap()).unwrap();
+    for (i, (&v, &code)) in x.iter().zip(&q).enumerate() {
+        let want = ((v / p.scale).round_ties_even() + p.zero_point as f32).clamp(0.0, 255.0);
+        // x * (1 / scale) may round a hair differently from x / scale
+        // next to a tie: a one-code difference is allowed only there.
+        let t = v * (1.0 / p.scale);
+        let near_tie = (t - t.floor() - 0.5).abs() < 1e-3;
+        assert!(
+            code as f32 == want || (near_tie && (code as f32 - want).abs() == 1.0),
+            "element {i}: {v} -> {code}, want {want}"
+        );
+    }
+}
