@@ -128,11 +128,7 @@ fn dot<T: GemmReal>(
         }
     };
     let strips = m.div_ceil(DOT_STRIP);
-    if m * n * k >= PARALLEL_MIN_MACS && strips > 1 {
-        threads::parallel_for(strips, &strip);
-    } else {
-        (0..strips).for_each(strip);
-    }
+    run_strips(m * n * k, strips, &strip);
     true
 }
 
@@ -197,12 +193,18 @@ fn direct<T: GemmReal>(
             };
         }
     };
-    if m * n * k >= PARALLEL_MIN_MACS && strips > 1 {
-        threads::parallel_for(strips, &strip);
+    run_strips(m * n * k, strips, &strip);
+    true
+}
+
+/// Runs `strip(0)`, ..., `strip(strips - 1)`: over the pool when the
+/// product has `macs` multiply-adds, enough to pay for waking it.
+fn run_strips(macs: usize, strips: usize, strip: &(dyn Fn(usize) + Sync)) {
+    if macs >= PARALLEL_MIN_MACS && strips > 1 {
+        threads::parallel_for(strips, strip);
     } else {
         (0..strips).for_each(strip);
     }
-    true
 }
 
 /// `C = beta * C` (zeros when beta == 0, without reading C).
@@ -291,10 +293,9 @@ fn pack_panels_parallel<T: GemmReal>(
         rs: 0,
         cs: 0,
     };
-    let groups = threads.min(panels);
-    threads::parallel_for(groups, &|g| {
+    threads::parallel_ranges(panels, threads, &|range| {
         let out: Out<T> = out; // capture the Sync wrapper, not its raw field
-        let (lo, hi) = (g * panels / groups, (g + 1) * panels / groups);
+        let (lo, hi) = (range.start, range.end);
         let rows_here = (hi * width).min(rows) - lo * width;
         // SAFETY: panels lo..hi lie inside dst (asserted) and only this
         // item writes them.
@@ -345,7 +346,6 @@ fn row_blocks<T: GemmReal>(
     }
     // Fewer row blocks than threads: pack each block once, together, then
     // split its micro-panels of B between the threads.
-    let cuts = threads.min(n_jr);
     for q in 0..n_ic {
         let (ic, mc) = (q * blk.mc, blk.mc.min(m - q * blk.mc));
         let a_len = mc.div_ceil(kern.mr) * kern.mr * kc;
@@ -354,10 +354,9 @@ fn row_blocks<T: GemmReal>(
             let apack: &[T] = apack;
             // SAFETY: the offset stays inside C (row ic of the block).
             let out = unsafe { out.at(ic, 0) };
-            threads::parallel_for(cuts, &|s| {
+            threads::parallel_ranges(n_jr, threads, &|jr| {
                 let out: Out<T> = out; // capture the Sync wrapper
-                let jr = s * n_jr / cuts..(s + 1) * n_jr / cuts;
-                // SAFETY: the items write disjoint column ranges of C.
+                                       // SAFETY: the items write disjoint column ranges of C.
                 unsafe { macro_kernel(kern, alpha, apack, bpack, (mc, nc, kc), beta, out, jr) };
             });
         });

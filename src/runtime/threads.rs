@@ -301,3 +301,14 @@ pub fn parallel_for(items: usize, f: &(dyn Fn(usize) + Sync)) {
         panic!("a simdkern worker thread panicked");
     }
 }
+
+/// Splits `0..items` into `min(parts, items)` contiguous ranges of nearly
+/// equal length and runs `f` on each, over the pool when there are several.
+/// The ranges depend only on `items` and `parts`, never on timing.
+pub fn parallel_ranges(items: usize, parts: usize, f: &(dyn Fn(std::ops::Range<usize>) + Sync)) {
+    let groups = parts.min(items);
+    if groups <= 1 {
+        return f(0..items);
+    }
+    parallel_for(groups, &|g| f(g * items / groups..(g + 1) * items / groups));
+}

@@ -139,17 +139,15 @@ fn row_blocks(
     }
     // Fewer blocks than threads: pack each together, then split its
     // W micro-panels.
-    let cuts = threads.min(n_jr);
     for q in 0..n_ic {
         let (ic, mc) = block_rows(q);
         with_buffer(&A_PACK, v_len(mc), v_max, |vpack: &mut [u8]| {
             pack_panels(v.block(ic, 0, mc, kc), mr, mr, v_fmt, vpack, threads);
             let vpack: &[u8] = vpack;
             let out = unsafe { out.at(ic, 0) };
-            threads::parallel_for(cuts, &|s| {
+            threads::parallel_ranges(n_jr, threads, &|jr| {
                 let out: Out<i32> = out; // capture the Sync wrapper
-                let jr = s * n_jr / cuts..(s + 1) * n_jr / cuts;
-                // The items write disjoint column ranges of C.
+                                         // The items write disjoint column ranges of C.
                 unsafe { macro_kernel(kern, full, vpack, w, mc, beta, out, jr) };
             });
         })
@@ -199,13 +197,7 @@ fn pack_panels(
             };
         }
     };
-    let groups = threads.min(panels);
-    if groups <= 1 {
-        return group(0..panels);
-    }
-    threads::parallel_for(groups, &|g| {
-        group(g * panels / groups..(g + 1) * panels / groups)
-    });
+    threads::parallel_ranges(panels, threads, &group);
 }
 
 /// The jr (micro-panels `jr` of W) and ir loops over one packed V block
