@@ -240,7 +240,7 @@ pub fn params_u8(x: MatRef<f32>) -> Result<U8Params> {
 }
 
 /// `q = round(x / scale) + zero_point`, clamped to 0..=255.
-pub fn quantize_u8(x: MatRef<f32>, p: U8Params, mut q: MatMut<u8>) -> Result<()> {
+pub fn quantize_u8(x: MatRef<f32>, p: U8Params, q: MatMut<u8>) -> Result<()> {
     check_same_shape("x and q", &x, q.rows(), q.cols())?;
     check_params(p)?;
     // Check every value before writing anything (outputs are written
@@ -248,6 +248,28 @@ pub fn quantize_u8(x: MatRef<f32>, p: U8Params, mut q: MatMut<u8>) -> Result<()>
     for i in 0..x.rows() {
         row_range(&x, i)?;
     }
+    // SAFETY: every value was just checked finite; the shapes match.
+    unsafe { write_u8(x, p, q) };
+    Ok(())
+}
+
+/// Dynamic per-tensor quantization: [`params_u8`] of `x`, then `x`
+/// quantized with them into `q`, checking the values once (the range pass
+/// refuses NaN/Inf before anything is written).
+pub fn quantize_tensor_u8(x: MatRef<f32>, q: MatMut<u8>) -> Result<U8Params> {
+    check_same_shape("x and q", &x, q.rows(), q.cols())?;
+    let p = params_u8(x)?;
+    // SAFETY: params_u8 checked every value finite; the shapes match.
+    unsafe { write_u8(x, p, q) };
+    Ok(p)
+}
+
+/// The codes of [`quantize_u8`].
+///
+/// # Safety
+/// Every value of `x` is finite (the conversion of codes is unchecked);
+/// `q` has x's shape; `p.scale` is positive and finite.
+unsafe fn write_u8(x: MatRef<f32>, p: U8Params, mut q: MatMut<u8>) {
     let inv = 1.0 / p.scale;
     let zero = p.zero_point as f32;
     let (lo, hi) = (-zero, 255.0 - zero);
@@ -260,7 +282,6 @@ pub fn quantize_u8(x: MatRef<f32>, p: U8Params, mut q: MatMut<u8>) -> Result<()>
             *q.at_mut(i, j) = (code(x.at(i, j), inv, lo, hi) + zero) as u8;
         }
     }
-    Ok(())
 }
 
 /// `out = scale * (q - zero_point)`.

@@ -200,3 +200,34 @@ fn uint8_codes_match_the_definition() {
         );
     }
 }
+
+/// Dynamic quantization in one checked pass gives what the two public
+/// steps give, and refuses NaN/Inf without writing.
+#[test]
+fn tensor_quantization_matches_its_two_steps() {
+    let (r, c) = (5, 41);
+    let mut x: Vec<f32> = (0..r * c)
+        .map(|i| (i as f32 * 1.3).cos() * 2.0 + 0.3)
+        .collect();
+    let p = params_u8(rows(&x, r, c)).unwrap();
+    let mut want = vec![0u8; r * c];
+    quantize_u8(
+        rows(&x, r, c),
+        p,
+        MatMut::row_major(&mut want, r, c).unwrap(),
+    )
+    .unwrap();
+    let mut got = vec![0u8; r * c];
+    let q = quantize_tensor_u8(rows(&x, r, c), MatMut::row_major(&mut got, r, c).unwrap());
+    assert_eq!(q.unwrap(), p);
+    assert_eq!(got, want);
+    x[3 * c + 17] = f32::NAN;
+    let mut untouched = vec![9u8; r * c];
+    let e = quantize_tensor_u8(
+        rows(&x, r, c),
+        MatMut::row_major(&mut untouched, r, c).unwrap(),
+    )
+    .unwrap_err();
+    assert!(e.message().contains("(3, 17)"), "{}", e.message());
+    assert!(untouched.iter().all(|&v| v == 9));
+}

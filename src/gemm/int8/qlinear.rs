@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::gemm::matrix::{MatMut, MatRef};
 use crate::gemm::out::{Out, MAX_TILE};
 use crate::gemm::workspace::{with_buffer, A_PACK, B_PACK};
-use crate::quant::{params_u8, quantize_rows_s8, quantize_u8, U8Params};
+use crate::quant::{params_u8, quantize_rows_s8, quantize_tensor_u8, U8Params};
 use crate::runtime::alloc::{aligned_filled, AlignedVec};
 use crate::runtime::{threads, Isa};
 
@@ -142,16 +142,16 @@ impl QLinear {
                 y.cols()
             )));
         }
-        let p = params_u8(x)?;
         if batch == 0 || self.out_features == 0 {
-            return Ok(());
+            // Nothing to compute, but x is still checked for NaN/Inf.
+            return params_u8(x).map(|_| ());
         }
         let kern = kernels(self.isa);
         let k = self.in_features;
         let xq_len = batch * k.max(1);
         with_buffer(&A_PACK, xq_len, xq_len, |xq: &mut [u8]| {
             let q = MatMut::new(xq, 0, batch, k, k.max(1) as isize, 1)?;
-            quantize_u8(x, p, q)?;
+            let p = quantize_tensor_u8(x, q)?;
             let fmt = kern.format(false, 0);
             let out = Out::of(&mut y);
             let most = Chunks::new(kern, BATCH_BLOCK.min(batch)).packed_len(fmt, k);
