@@ -16,6 +16,7 @@ pub mod blas1;
 pub mod error;
 pub mod ffi;
 pub mod gemm;
+pub mod linalg;
 pub mod quant;
 pub mod runtime;
 #[cfg(test)]

@@ -54,10 +54,24 @@ pub fn gemm<T: GemmReal>(
     a: MatRef<T>,
     b: MatRef<T>,
     beta: T,
+    c: MatMut<T>,
+) -> Result<()> {
+    gemm_on(crate::runtime::active_isa(), alpha, a, b, beta, c)
+}
+
+/// [`gemm`] on the kernels of `isa` (which the CPU must have): for
+/// families whose property tests run every ISA path.
+#[inline]
+pub(crate) fn gemm_on<T: GemmReal>(
+    isa: crate::runtime::Isa,
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
     mut c: MatMut<T>,
 ) -> Result<()> {
     check_shapes(&a, &b, &c)?;
-    driver::gemm(crate::runtime::active_isa(), alpha, a, b, beta, &mut c);
+    driver::gemm(isa, alpha, a, b, beta, &mut c);
     Ok(())
 }
 

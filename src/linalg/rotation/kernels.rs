@@ -1,0 +1,59 @@
+//! The per-ISA kernel tables of the rotation family.
+//!
+//! An entry applies the whole rotation sequence to a raw block of rows
+//! (callers check the arguments and may hand each thread a column range).
+//! Entries are `unsafe fn` because they may use instructions the CPU must
+//! have: a table is only selected for an ISA the CPU supports.
+
+use super::reference;
+use crate::runtime::Isa;
+
+/// One fused pass: `(c, s, rows, ld, len)` applies rotations
+/// `0..c.len()` (in the table's direction) to the `c.len() + 1` rows of
+/// `len` elements at `rows`, `rows + ld`, ...
+///
+/// # Safety
+/// `c.len() == s.len()`, `ld >= len`, every `rows[r * ld + i]` with
+/// `r <= c.len()` and `i < len` is valid for reads and writes and no other
+/// thread touches it during the call, and the CPU has the table's ISA.
+pub(crate) type RotateFn<T> = unsafe fn(&[T], &[T], *mut T, usize, usize);
+
+/// The rotation kernels of one element type on one ISA.
+#[doc(hidden)]
+pub struct RotationKernels<T: 'static> {
+    /// Rotations `0, 1, ..., count - 1`.
+    pub(crate) forward: RotateFn<T>,
+    /// Rotations `count - 1, ..., 1, 0`.
+    pub(crate) backward: RotateFn<T>,
+}
+
+static SCALAR_F32: RotationKernels<f32> = RotationKernels {
+    forward: reference::forward::<f32>,
+    backward: reference::backward::<f32>,
+};
+
+static SCALAR_F64: RotationKernels<f64> = RotationKernels {
+    forward: reference::forward::<f64>,
+    backward: reference::backward::<f64>,
+};
+
+/// The table of each rung for one element type, without checking that the
+/// CPU has it (callers pass a supported rung).
+macro_rules! select {
+    ($name:ident, $t:ident, $scalar:ident) => {
+        #[inline]
+        pub(crate) fn $name(isa: Isa) -> &'static RotationKernels<$t> {
+            #[cfg(target_arch = "x86_64")]
+            match isa {
+                Isa::Scalar => {}
+                Isa::Avx2 => return &super::x86_64::avx2::$t::KERNELS,
+                Isa::Avx512 | Isa::Avx512Vnni => return &super::x86_64::avx512::$t::KERNELS,
+            }
+            let _ = isa;
+            &$scalar
+        }
+    };
+}
+
+select!(select_f32, f32, SCALAR_F32);
+select!(select_f64, f64, SCALAR_F64);

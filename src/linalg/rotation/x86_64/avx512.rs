@@ -1,0 +1,132 @@
+//! AVX-512 (F, BW, DQ, VL) rotation kernels: 512-bit vectors, partial
+//! vectors through mask registers.
+
+use super::RotVec;
+use core::arch::x86_64::*;
+
+/// AVX-512 with f32 elements.
+pub(crate) struct F32x16;
+/// AVX-512 with f64 elements.
+pub(crate) struct F64x8;
+
+impl RotVec for F32x16 {
+    type T = f32;
+    type V = __m512;
+    type M = __mmask16;
+    const LANES: usize = 16;
+
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> __m512 {
+        _mm512_set1_ps(v)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m512 {
+        _mm512_loadu_ps(p)
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m512) {
+        _mm512_storeu_ps(p, v)
+    }
+    #[inline(always)]
+    unsafe fn mask(rem: usize) -> __mmask16 {
+        ((1u32 << rem) - 1) as __mmask16
+    }
+    #[inline(always)]
+    unsafe fn load_mask(p: *const f32, m: __mmask16) -> __m512 {
+        _mm512_maskz_loadu_ps(m, p)
+    }
+    #[inline(always)]
+    unsafe fn store_mask(p: *mut f32, v: __m512, m: __mmask16) {
+        _mm512_mask_storeu_ps(p, m, v)
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m512, b: __m512) -> __m512 {
+        _mm512_mul_ps(a, b)
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
+        _mm512_fmadd_ps(a, b, c)
+    }
+    #[inline(always)]
+    unsafe fn fmsub(a: __m512, b: __m512, c: __m512) -> __m512 {
+        _mm512_fmsub_ps(a, b, c)
+    }
+    #[inline(always)]
+    unsafe fn fnmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
+        _mm512_fnmadd_ps(a, b, c)
+    }
+}
+
+impl RotVec for F64x8 {
+    type T = f64;
+    type V = __m512d;
+    type M = __mmask8;
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    unsafe fn splat(v: f64) -> __m512d {
+        _mm512_set1_pd(v)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> __m512d {
+        _mm512_loadu_pd(p)
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f64, v: __m512d) {
+        _mm512_storeu_pd(p, v)
+    }
+    #[inline(always)]
+    unsafe fn mask(rem: usize) -> __mmask8 {
+        ((1u32 << rem) - 1) as __mmask8
+    }
+    #[inline(always)]
+    unsafe fn load_mask(p: *const f64, m: __mmask8) -> __m512d {
+        _mm512_maskz_loadu_pd(m, p)
+    }
+    #[inline(always)]
+    unsafe fn store_mask(p: *mut f64, v: __m512d, m: __mmask8) {
+        _mm512_mask_storeu_pd(p, m, v)
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m512d, b: __m512d) -> __m512d {
+        _mm512_mul_pd(a, b)
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        _mm512_fmadd_pd(a, b, c)
+    }
+    #[inline(always)]
+    unsafe fn fmsub(a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        _mm512_fmsub_pd(a, b, c)
+    }
+    #[inline(always)]
+    unsafe fn fnmadd(a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        _mm512_fnmadd_pd(a, b, c)
+    }
+}
+
+/// Defines the kernel table of one element type: strips of `$w` vectors.
+macro_rules! wrappers {
+    ($t:ident, $v:ty, $w:literal) => {
+        #[doc = concat!("Rotation kernels for ", stringify!($t), " on AVX-512.")]
+        pub mod $t {
+            use super::super::super::kernels::RotationKernels;
+
+            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+            unsafe fn forward(c: &[$t], s: &[$t], rows: *mut $t, ld: usize, len: usize) {
+                super::super::apply::<$v, $w, true>(c, s, rows, ld, len)
+            }
+
+            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+            unsafe fn backward(c: &[$t], s: &[$t], rows: *mut $t, ld: usize, len: usize) {
+                super::super::apply::<$v, $w, false>(c, s, rows, ld, len)
+            }
+
+            /// The AVX-512 table.
+            pub(crate) static KERNELS: RotationKernels<$t> = RotationKernels { forward, backward };
+        }
+    };
+}
+
+wrappers!(f32, super::F32x16, 4);
+wrappers!(f64, super::F64x8, 4);

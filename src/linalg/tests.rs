@@ -1,0 +1,362 @@
+//! Property tests of QR and the thin SVD on every ISA path this CPU has:
+//! matrices with known spectra built in f64 from random orthonormal
+//! factors, checked for orthonormality, reconstruction and singular values
+//! against the known ones (computed in f64, higher precision than the f32
+//! runs and exact up to the construction's rounding for f64).
+
+use super::{qr_on, svd_on, LinalgReal};
+use crate::error::ErrorKind;
+use crate::gemm::{MatMut, MatRef};
+use crate::runtime::Isa;
+use crate::testutil::{for_each_isa, Rng};
+
+/// A dense row-major f64 matrix for building inputs and checking outputs.
+#[derive(Clone, Debug)]
+pub(super) struct Dense {
+    pub rows: usize,
+    pub cols: usize,
+    pub data: Vec<f64>,
+}
+
+impl Dense {
+    pub fn zeros(rows: usize, cols: usize) -> Self {
+        Dense {
+            rows,
+            cols,
+            data: vec![0.0; rows * cols],
+        }
+    }
+    pub fn at(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.cols + j]
+    }
+    fn set(&mut self, i: usize, j: usize, v: f64) {
+        self.data[i * self.cols + j] = v;
+    }
+    pub fn gaussian(rng: &mut Rng, rows: usize, cols: usize) -> Self {
+        let mut m = Dense::zeros(rows, cols);
+        for x in &mut m.data {
+            *x = gaussian(rng);
+        }
+        m
+    }
+    pub fn cast<T: LinalgReal>(&self) -> Vec<T> {
+        self.data.iter().map(|&x| T::from_f64(x)).collect()
+    }
+    pub fn from<T: LinalgReal>(rows: usize, cols: usize, data: &[T]) -> Self {
+        Dense {
+            rows,
+            cols,
+            data: data.iter().map(|x| x.to_f64()).collect(),
+        }
+    }
+    pub fn t(&self) -> Dense {
+        let mut t = Dense::zeros(self.cols, self.rows);
+        for i in 0..self.rows {
+            for j in 0..self.cols {
+                t.set(j, i, self.at(i, j));
+            }
+        }
+        t
+    }
+    pub fn mul(&self, b: &Dense) -> Dense {
+        assert_eq!(self.cols, b.rows);
+        let mut c = Dense::zeros(self.rows, b.cols);
+        for i in 0..self.rows {
+            for k in 0..self.cols {
+                let a = self.at(i, k);
+                for j in 0..b.cols {
+                    c.data[i * b.cols + j] += a * b.at(k, j);
+                }
+            }
+        }
+        c
+    }
+    pub fn max_abs(&self) -> f64 {
+        self.data.iter().fold(0.0, |m, x| m.max(x.abs()))
+    }
+    pub fn sub(&self, b: &Dense) -> Dense {
+        let mut c = self.clone();
+        for (x, y) in c.data.iter_mut().zip(&b.data) {
+            *x -= y;
+        }
+        c
+    }
+    /// `||M^T M - I||_max` (columns orthonormal).
+    pub fn orthonormality(&self) -> f64 {
+        let g = self.t().mul(self);
+        let mut worst = 0.0f64;
+        for i in 0..g.rows {
+            for j in 0..g.cols {
+                let target = if i == j { 1.0 } else { 0.0 };
+                worst = worst.max((g.at(i, j) - target).abs());
+            }
+        }
+        worst
+    }
+}
+
+/// A standard normal sample (Box–Muller).
+pub(super) fn gaussian(rng: &mut Rng) -> f64 {
+    let u1 = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let u2 = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// `rows x cols` (`cols <= rows`) with orthonormal columns: modified
+/// Gram–Schmidt, twice, on a Gaussian matrix (independent of the code
+/// under test).
+pub(super) fn orthonormal(rng: &mut Rng, rows: usize, cols: usize) -> Dense {
+    let mut q = Dense::gaussian(rng, rows, cols);
+    for _ in 0..2 {
+        for j in 0..cols {
+            for p in 0..j {
+                let d: f64 = (0..rows).map(|i| q.at(i, p) * q.at(i, j)).sum();
+                for i in 0..rows {
+                    let v = q.at(i, j) - d * q.at(i, p);
+                    q.set(i, j, v);
+                }
+            }
+            let norm = (0..rows).map(|i| q.at(i, j).powi(2)).sum::<f64>().sqrt();
+            for i in 0..rows {
+                let v = q.at(i, j) / norm;
+                q.set(i, j, v);
+            }
+        }
+    }
+    q
+}
+
+/// Spectra the tests use.
+#[derive(Copy, Clone, Debug)]
+pub(super) enum Spectrum {
+    /// rank r: ones then zeros.
+    LowRank(usize),
+    /// 2^-i.
+    FastDecay,
+    /// 1 / (i + 1).
+    SlowDecay,
+    /// All ones.
+    Flat,
+}
+
+impl Spectrum {
+    pub fn values(self, r: usize) -> Vec<f64> {
+        (0..r)
+            .map(|i| match self {
+                Spectrum::LowRank(k) => {
+                    if i < k {
+                        1.0 + (k - i) as f64 / k as f64
+                    } else {
+                        0.0
+                    }
+                }
+                Spectrum::FastDecay => 0.5f64.powi(i as i32),
+                Spectrum::SlowDecay => 1.0 / (i + 1) as f64,
+                Spectrum::Flat => 1.0,
+            })
+            .collect()
+    }
+}
+
+/// `U0 diag(s) V0^T` with random orthonormal factors.
+pub(super) fn with_spectrum(rng: &mut Rng, m: usize, n: usize, s: &[f64]) -> Dense {
+    let r = s.len();
+    let u0 = orthonormal(rng, m, r);
+    let v0 = orthonormal(rng, n, r);
+    let mut us = u0.clone();
+    for i in 0..m {
+        for j in 0..r {
+            us.set(i, j, u0.at(i, j) * s[j]);
+        }
+    }
+    us.mul(&v0.t())
+}
+
+/// Runs the thin SVD of `a` on `isa` and checks it; returns the values.
+fn check_svd<T: LinalgReal>(isa: Isa, a: &Dense, known: Option<&[f64]>, what: &str) -> Vec<f64> {
+    let (m, n) = (a.rows, a.cols);
+    let r = m.min(n);
+    let data: Vec<T> = a.cast();
+    let (mut u, mut s, mut vt) = (vec![T::ZERO; m * r], vec![T::ZERO; r], vec![T::ZERO; r * n]);
+    svd_on(
+        isa,
+        MatRef::row_major(&data, m, n).unwrap(),
+        MatMut::row_major(&mut u, m, r).unwrap(),
+        &mut s,
+        MatMut::row_major(&mut vt, r, n).unwrap(),
+    )
+    .unwrap_or_else(|e| panic!("{what} {isa:?}: {e}"));
+    let eps = T::EPSILON.to_f64();
+    let dim = m.max(n).max(1) as f64;
+    let (u, vt, sv) = (Dense::from(m, r, &u), Dense::from(r, n, &vt), Dense::from(1, r, &s).data);
+    let a_t = Dense::from(m, n, &data);
+    let sigma1 = sv.first().copied().unwrap_or(0.0);
+    let ctx = format!("{what} {m}x{n} {} {isa:?}", std::any::type_name::<T>());
+    assert!(u.orthonormality() <= 10.0 * dim * eps, "{ctx}: U^T U - I = {:e}", u.orthonormality());
+    assert!(vt.t().orthonormality() <= 10.0 * dim * eps, "{ctx}: V V^T - I = {:e}", vt.t().orthonormality());
+    for w in sv.windows(2) {
+        assert!(w[0] >= w[1], "{ctx}: values not descending: {sv:?}");
+    }
+    assert!(sv.iter().all(|&x| x >= 0.0), "{ctx}: negative value");
+    let mut us = u.clone();
+    for i in 0..m {
+        for j in 0..r {
+            us.set(i, j, u.at(i, j) * sv[j]);
+        }
+    }
+    let resid = a_t.sub(&us.mul(&vt)).max_abs();
+    assert!(resid <= 10.0 * dim * eps * sigma1.max(f64::MIN_POSITIVE), "{ctx}: ||A - U S V^T|| = {resid:e}, sigma1 {sigma1:e}");
+    if let Some(known) = known {
+        for (i, (&x, &y)) in sv.iter().zip(known).enumerate() {
+            assert!(
+                (x - y).abs() <= 10.0 * dim * eps * known[0],
+                "{ctx}: sigma[{i}] = {x:e}, known {y:e}"
+            );
+        }
+    }
+    sv
+}
+
+fn svd_cases<T: LinalgReal>(test: &str) {
+    for_each_isa(test, |isa| {
+        let mut rng = Rng::new(0x5bd1);
+        let shapes: [(usize, usize); 15] = [(1, 1), (1, 7), (7, 1), (2, 2), (3, 2), (2, 3), (17, 17), (40, 33), (33, 40), (64, 64), (100, 37), (37, 100), (120, 65), (300, 40), (40, 300)];
+        for &(m, n) in &shapes {
+            let r = m.min(n);
+            for spectrum in [Spectrum::LowRank(r.div_ceil(3)), Spectrum::FastDecay, Spectrum::SlowDecay, Spectrum::Flat] {
+                let s = spectrum.values(r);
+                let a = with_spectrum(&mut rng, m, n, &s);
+                check_svd::<T>(isa, &a, Some(&s), &format!("{spectrum:?}"));
+            }
+            // Low rank plus noise: no exact spectrum, the other checks hold.
+            let mut a = with_spectrum(&mut rng, m, n, &Spectrum::LowRank(r.div_ceil(4)).values(r));
+            let noise = Dense::gaussian(&mut rng, m, n);
+            for (x, e) in a.data.iter_mut().zip(&noise.data) {
+                *x += 1e-3 * e;
+            }
+            check_svd::<T>(isa, &a, None, "low rank + noise");
+            check_svd::<T>(isa, &Dense::zeros(m, n), Some(&vec![0.0; r]), "zero");
+        }
+    });
+}
+
+#[test]
+fn svd_f64_known_spectra_every_isa() {
+    svd_cases::<f64>("svd_f64_known_spectra_every_isa");
+}
+
+#[test]
+fn svd_f32_known_spectra_every_isa() {
+    svd_cases::<f32>("svd_f32_known_spectra_every_isa");
+}
+
+#[test]
+fn svd_graded_values_keep_relative_accuracy() {
+    // Values from 1 down to 1e-12: the small ones are found to high
+    // accuracy relative to sigma1 (normwise), and stay ordered.
+    let mut rng = Rng::new(7);
+    let s: Vec<f64> = (0..50).map(|i| 10f64.powf(-12.0 * i as f64 / 49.0)).collect();
+    let a = with_spectrum(&mut rng, 80, 50, &s);
+    for_each_isa("svd_graded_values_keep_relative_accuracy", |isa| {
+        check_svd::<f64>(isa, &a, Some(&s), "graded");
+    });
+}
+
+#[test]
+fn svd_handles_empty_and_strided_inputs() {
+    let mut s: Vec<f64> = vec![];
+    let none: [f64; 0] = [];
+    let mut out: [f64; 0] = [];
+    for (m, n) in [(0, 0), (0, 5), (5, 0)] {
+        let mut u = vec![0.0; m * m.min(n)];
+        let mut vt = vec![0.0; m.min(n) * n];
+        let a = MatRef::new(&none, 0, m, n, n.max(1) as isize, 1).unwrap();
+        super::svd(a, MatMut::row_major(&mut u, m, 0).unwrap(), &mut s, MatMut::row_major(&mut vt, 0, n).unwrap()).unwrap();
+    }
+    let _ = &mut out;
+    // A column-major input with padding gives the same values as row-major.
+    let mut rng = Rng::new(3);
+    let a = Dense::gaussian(&mut rng, 9, 6);
+    let mut padded = vec![f64::NAN; 12 * 6];
+    for i in 0..9 {
+        for j in 0..6 {
+            padded[j * 12 + i] = a.at(i, j);
+        }
+    }
+    let (mut u, mut sv, mut vt) = (vec![0.0; 54], vec![0.0; 6], vec![0.0; 36]);
+    super::svd(
+        MatRef::new(&padded, 0, 9, 6, 1, 12).unwrap(),
+        MatMut::row_major(&mut u, 9, 6).unwrap(),
+        &mut sv,
+        MatMut::row_major(&mut vt, 6, 6).unwrap(),
+    )
+    .unwrap();
+    let reference = check_svd::<f64>(crate::runtime::active_isa(), &a, None, "row-major");
+    for (x, y) in sv.iter().zip(&reference) {
+        assert!((x - y).abs() <= 1e-13 * reference[0]);
+    }
+}
+
+#[test]
+fn svd_rejects_bad_input() {
+    let mut a = vec![1.0f64; 12];
+    let (mut u, mut s, mut vt) = (vec![0.0; 12], vec![0.0; 3], vec![0.0; 9]);
+    let run = |a: &[f64], u: &mut [f64], s: &mut [f64], vt: &mut [f64], ur: usize| {
+        super::svd(
+            MatRef::row_major(a, 4, 3).unwrap(),
+            MatMut::row_major(u, ur, 3).unwrap(),
+            s,
+            MatMut::row_major(vt, 3, 3).unwrap(),
+        )
+    };
+    assert_eq!(run(&a, &mut u, &mut s, &mut vt, 3).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    a[7] = f64::NAN;
+    let err = run(&a, &mut u, &mut s, &mut vt, 4).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("a[2][1]"), "{err}");
+    a[7] = f64::INFINITY;
+    assert_eq!(run(&a, &mut u, &mut s, &mut vt, 4).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert!(u.iter().all(|&x| x == 0.0), "outputs untouched on failure");
+}
+
+fn qr_cases<T: LinalgReal>(test: &str) {
+    for_each_isa(test, |isa| {
+        let mut rng = Rng::new(0x9e);
+        for &(m, n) in &[(0, 0), (0, 3), (3, 0), (1, 1), (1, 5), (5, 1), (31, 31), (32, 32), (33, 33), (65, 40), (40, 65), (130, 97), (200, 33)] {
+            let r = m.min(n);
+            let a = Dense::gaussian(&mut rng, m, n);
+            let data: Vec<T> = a.cast();
+            let (mut q, mut rr) = (vec![T::ZERO; m * r], vec![T::ZERO; r * n]);
+            qr_on(
+                isa,
+                MatRef::new(&data, 0, m, n, n.max(1) as isize, 1).unwrap(),
+                MatMut::new(&mut q, 0, m, r, r.max(1) as isize, 1).unwrap(),
+                MatMut::new(&mut rr, 0, r, n, n.max(1) as isize, 1).unwrap(),
+            )
+            .unwrap();
+            let (q, rr) = (Dense::from(m, r, &q), Dense::from(r, n, &rr));
+            let eps = T::EPSILON.to_f64();
+            let dim = m.max(n).max(1) as f64;
+            let ctx = format!("{m}x{n} {} {isa:?}", std::any::type_name::<T>());
+            assert!(q.orthonormality() <= 10.0 * dim * eps, "{ctx}: Q^T Q - I = {:e}", q.orthonormality());
+            for i in 0..r {
+                for j in 0..i.min(n) {
+                    assert_eq!(rr.at(i, j), 0.0, "{ctx}: R not upper triangular");
+                }
+            }
+            let a_t = Dense::from(m, n, &data);
+            let resid = a_t.sub(&q.mul(&rr)).max_abs();
+            assert!(resid <= 10.0 * dim * eps * a_t.max_abs().max(1.0), "{ctx}: ||A - QR|| = {resid:e}");
+        }
+    });
+}
+
+#[test]
+fn qr_f64_every_isa() {
+    qr_cases::<f64>("qr_f64_every_isa");
+}
+
+#[test]
+fn qr_f32_every_isa() {
+    qr_cases::<f32>("qr_f32_every_isa");
+}
