@@ -32,6 +32,17 @@
 #define SK_GEMM_INT8_MAX_K 65793
 
 /**
+ * `power_iters` value meaning "4, or 7 when k < 0.1 min(m, n)".
+ */
+#define SK_RSVD_POWER_ITERS_AUTO UINT32_MAX
+
+/**
+ * Largest explicit `power_iters` accepted: more never helps in double
+ * precision, and a bound keeps a stray value from running for hours.
+ */
+#define SK_RSVD_MAX_POWER_ITERS 64
+
+/**
  * Major version of the simdkern this header belongs to.
  */
 #define SK_VERSION_MAJOR 0
@@ -125,6 +136,26 @@ typedef struct sk_qlinear sk_qlinear;
  * new codes are only appended.
  */
 typedef int32_t sk_status;
+
+/**
+ * Options of `sk_rsvd_f32` / `sk_rsvd_f64`.
+ */
+typedef struct sk_rsvd_options {
+  /**
+   * Extra test vectors beyond k (capped at min(m, n) - k); default 10.
+   */
+  uint32_t oversample;
+  /**
+   * Power iterations, at most `SK_RSVD_MAX_POWER_ITERS`, or
+   * `SK_RSVD_POWER_ITERS_AUTO` (the default): 4, or 7 when
+   * k < 0.1 min(m, n).
+   */
+  uint32_t power_iters;
+  /**
+   * Seed of the Gaussian test matrix; default 0.
+   */
+  uint64_t seed;
+} sk_rsvd_options;
 
 /**
  * Success.
@@ -451,6 +482,122 @@ sk_status sk_gemm_s8s8s32(size_t m,
                           int32_t *c,
                           ptrdiff_t rsc,
                           ptrdiff_t csc);
+
+/**
+ * The default options: oversample 10, power iterations automatic, seed 0.
+ */
+struct sk_rsvd_options sk_rsvd_options_default(void);
+
+/**
+ * Thin QR of the `m x n` matrix A (strides in elements): `A = Q R` with
+ * Q (`m x r`, orthonormal columns) and R (`r x n`, upper trapezoidal,
+ * zeros below the diagonal), `r = min(m, n)`, both dense row-major;
+ * blocked Householder reflections.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, or `SK_ERR_INVALID_ARGUMENT`
+ *         (zero stride, NaN or Inf in A, outputs overlapping each other
+ *         or A). Thread-safe for distinct outputs.
+ */
+sk_status sk_qr_f64(size_t m,
+                    size_t n,
+                    const double *a,
+                    ptrdiff_t rsa,
+                    ptrdiff_t csa,
+                    double *q,
+                    double *r);
+
+/**
+ * Single-precision `sk_qr_f64`.
+ *
+ * @return as `sk_qr_f64`.
+ */
+sk_status sk_qr_f32(size_t m,
+                    size_t n,
+                    const float *a,
+                    ptrdiff_t rsa,
+                    ptrdiff_t csa,
+                    float *q,
+                    float *r);
+
+/**
+ * Thin SVD of the `m x n` matrix A (strides in elements):
+ * `A = U diag(s) V^T` with U (`m x r`, dense row-major), s (r values,
+ * descending, non-negative) and V^T (`r x n`, dense row-major),
+ * `r = min(m, n)`. Golub–Kahan bidiagonalization (after a QR when
+ * m >= 5n/3) and the Demmel–Kahan bidiagonal QR iteration; backward
+ * stable, singular values accurate to about `eps * s[0]`.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT`
+ *         (zero stride, NaN or Inf in A, outputs overlapping each other
+ *         or A), or `SK_ERR_NOT_CONVERGED` (the iteration limit of
+ *         `6 r^2` QR steps was reached; outputs untouched).
+ *         Thread-safe for distinct outputs.
+ */
+sk_status sk_svd_f64(size_t m,
+                     size_t n,
+                     const double *a,
+                     ptrdiff_t rsa,
+                     ptrdiff_t csa,
+                     double *u,
+                     double *s,
+                     double *vt);
+
+/**
+ * Single-precision `sk_svd_f64`.
+ *
+ * @return as `sk_svd_f64`.
+ */
+sk_status sk_svd_f32(size_t m,
+                     size_t n,
+                     const float *a,
+                     ptrdiff_t rsa,
+                     ptrdiff_t csa,
+                     float *u,
+                     float *s,
+                     float *vt);
+
+/**
+ * Randomized rank-k SVD of the `m x n` matrix A (Halko, Martinsson and
+ * Tropp): U (`m x k`, dense row-major), s (k values, descending) and V^T
+ * (`k x n`, dense row-major). A seeded Gaussian test matrix with
+ * `k + oversample` columns, `power_iters` power iterations
+ * re-orthonormalized by Householder QR, then the SVD of the small
+ * projected matrix. `opts` NULL means `sk_rsvd_options_default()`. The
+ * same seed gives the same result whatever the thread count. k = 0 and
+ * empty matrices are valid (nothing is written).
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT`
+ *         (k > min(m, n), zero stride, NaN or Inf in A, power_iters above
+ *         `SK_RSVD_MAX_POWER_ITERS`, outputs overlapping each other or A),
+ *         or `SK_ERR_NOT_CONVERGED`. Thread-safe for distinct outputs.
+ */
+sk_status sk_rsvd_f64(size_t m,
+                      size_t n,
+                      const double *a,
+                      ptrdiff_t rsa,
+                      ptrdiff_t csa,
+                      size_t k,
+                      const struct sk_rsvd_options *opts,
+                      double *u,
+                      double *s,
+                      double *vt);
+
+/**
+ * Single-precision `sk_rsvd_f64` (the test matrix has the same values,
+ * rounded).
+ *
+ * @return as `sk_rsvd_f64`.
+ */
+sk_status sk_rsvd_f32(size_t m,
+                      size_t n,
+                      const float *a,
+                      ptrdiff_t rsa,
+                      ptrdiff_t csa,
+                      size_t k,
+                      const struct sk_rsvd_options *opts,
+                      float *u,
+                      float *s,
+                      float *vt);
 
 /**
  * Per-row symmetric int8 quantization of a rows x cols f32 matrix:

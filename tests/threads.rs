@@ -35,3 +35,46 @@ fn results_do_not_depend_on_thread_count() {
     let err = set_num_threads(100_000).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
+
+fn factorizations() -> Vec<u64> {
+    use simdkern::gemm::{MatMut, MatRef};
+    let (m, n, k) = (300, 200, 20);
+    let a: Vec<f64> = (0..m * n)
+        .map(|i| ((i * 7919) % 1009) as f64 / 1009.0 - 0.5)
+        .collect();
+    let a = MatRef::row_major(&a, m, n).unwrap();
+    let (mut u, mut s, mut vt) = (vec![0.0; m * n], vec![0.0; n], vec![0.0; n * n]);
+    simdkern::linalg::svd(
+        a,
+        MatMut::row_major(&mut u, m, n).unwrap(),
+        &mut s,
+        MatMut::row_major(&mut vt, n, n).unwrap(),
+    )
+    .unwrap();
+    let mut out: Vec<u64> = u.iter().chain(&s).chain(&vt).map(|x| x.to_bits()).collect();
+    let opts = simdkern::linalg::RsvdOptions::default();
+    let (mut u, mut s, mut vt) = (vec![0.0; m * k], vec![0.0; k], vec![0.0; k * n]);
+    simdkern::linalg::rsvd(
+        a,
+        k,
+        &opts,
+        MatMut::row_major(&mut u, m, k).unwrap(),
+        &mut s,
+        MatMut::row_major(&mut vt, k, n).unwrap(),
+    )
+    .unwrap();
+    out.extend(u.iter().chain(&s).chain(&vt).map(|x| x.to_bits()));
+    out
+}
+
+#[test]
+fn factorizations_do_not_depend_on_thread_count() {
+    set_num_threads(1).unwrap();
+    let one = factorizations();
+    set_num_threads(2).unwrap();
+    assert!(
+        factorizations() == one,
+        "svd / rsvd differ between 1 and 2 threads"
+    );
+    set_num_threads(0).unwrap();
+}

@@ -16,6 +16,7 @@ use std::panic::{self, AssertUnwindSafe};
 pub mod blas1;
 pub mod gemm;
 pub mod int8;
+pub mod linalg;
 pub mod quant;
 pub mod runtime;
 

@@ -11,7 +11,8 @@
 //! time goes, `~12 n` flops per rotation.
 
 use super::plane::{rotation, singular_values_2x2, svd_2x2};
-use super::rotation::{self, Direction};
+use super::rotation::log::{apply_sequences, Sequence};
+use super::rotation::Direction;
 use super::LinalgReal;
 use crate::error::{Error, Result};
 use crate::runtime::Isa;
@@ -26,14 +27,6 @@ pub(crate) struct Rows<'a, T> {
 }
 
 impl<T: LinalgReal> Rows<'_, T> {
-    fn rotate(&mut self, dir: Direction, first: usize, c: &[T], s: &[T]) {
-        if self.len == 0 || c.is_empty() {
-            return;
-        }
-        let rows = &mut self.data[first * self.ld..];
-        rotation::rotate_rows_on(self.isa, dir, c, s, rows, self.ld, self.len);
-    }
-
     fn negate(&mut self, i: usize) {
         for x in &mut self.data[i * self.ld..i * self.ld + self.len] {
             *x = -*x;
@@ -45,6 +38,57 @@ impl<T: LinalgReal> Rows<'_, T> {
         let (lo, hi) = (i.min(j), i.max(j));
         let (a, b) = self.data.split_at_mut(hi * ld);
         a[lo * ld..lo * ld + len].swap_with_slice(&mut b[..len]);
+    }
+}
+
+/// Rotations recorded before they are applied: bounds the log's memory
+/// (4 values per rotation) while amortizing each pass over the vectors.
+const LOG_BUDGET: usize = 1 << 18;
+
+/// The rotations of a block of vectors, recorded and applied in bulk by
+/// [`apply_sequences`] (see its module for why).
+struct Deferred<'r, 'a, T> {
+    rows: &'r mut Rows<'a, T>,
+    seqs: Vec<Sequence>,
+    c: Vec<T>,
+    s: Vec<T>,
+}
+
+impl<'r, 'a, T: LinalgReal> Deferred<'r, 'a, T> {
+    fn new(rows: &'r mut Rows<'a, T>) -> Self {
+        Deferred {
+            rows,
+            seqs: Vec::new(),
+            c: Vec::new(),
+            s: Vec::new(),
+        }
+    }
+
+    /// Records rotations `c, s` on rows `first..=first + c.len()`.
+    fn rotate(&mut self, dir: Direction, first: usize, c: &[T], s: &[T]) {
+        if self.rows.len == 0 || c.is_empty() {
+            return;
+        }
+        self.seqs.push(Sequence {
+            first,
+            count: c.len(),
+            dir,
+            start: self.c.len(),
+        });
+        self.c.extend_from_slice(c);
+        self.s.extend_from_slice(s);
+        if self.c.len() >= LOG_BUDGET {
+            self.flush();
+        }
+    }
+
+    /// Applies and forgets everything recorded.
+    fn flush(&mut self) {
+        let r = &mut *self.rows;
+        apply_sequences(r.isa, &self.seqs, &self.c, &self.s, r.data, r.ld, r.len);
+        self.seqs.clear();
+        self.c.clear();
+        self.s.clear();
     }
 }
 
@@ -109,7 +153,25 @@ struct Sweep<T> {
     s2: Vec<T>,
 }
 
-fn iterate<T: LinalgReal>(d: &mut [T], e: &mut [T], vt: &mut Rows<T>, ut: &mut Rows<T>) -> Result<()> {
+fn iterate<T: LinalgReal>(
+    d: &mut [T],
+    e: &mut [T],
+    vt: &mut Rows<T>,
+    ut: &mut Rows<T>,
+) -> Result<()> {
+    let (mut vt, mut ut) = (Deferred::new(vt), Deferred::new(ut));
+    let result = sweep_until_converged(d, e, &mut vt, &mut ut);
+    vt.flush();
+    ut.flush();
+    result
+}
+
+fn sweep_until_converged<T: LinalgReal>(
+    d: &mut [T],
+    e: &mut [T],
+    vt: &mut Deferred<T>,
+    ut: &mut Deferred<T>,
+) -> Result<()> {
     let n = d.len();
     let one = T::ONE;
     let eps = T::EPSILON * T::from_f64(0.5);
@@ -148,7 +210,10 @@ fn iterate<T: LinalgReal>(d: &mut [T], e: &mut [T], vt: &mut Rows<T>, ut: &mut R
         if iter > max_iter {
             return Err(Error::new(
                 crate::error::ErrorKind::NotConverged,
-                format!("bidiagonal QR did not converge in {max_iter} steps ({} of {n} values left)", m + 1),
+                format!(
+                    "bidiagonal QR did not converge in {max_iter} steps ({} of {n} values left)",
+                    m + 1
+                ),
             ));
         }
         // The block ll..=m whose superdiagonal is all non-negligible.

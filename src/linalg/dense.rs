@@ -80,8 +80,15 @@ impl<T: LinalgReal> ColMat<T> {
 
     /// The whole matrix as a strided view.
     pub fn view(&self) -> MatRef<'_, T> {
-        MatRef::new(&self.data, 0, self.rows, self.cols, 1, self.rows.max(1) as isize)
-            .expect("a column-major matrix fits its storage")
+        MatRef::new(
+            &self.data,
+            0,
+            self.rows,
+            self.cols,
+            1,
+            self.rows.max(1) as isize,
+        )
+        .expect("a column-major matrix fits its storage")
     }
 
     /// The whole matrix as a mutable strided view.

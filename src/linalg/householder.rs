@@ -105,8 +105,15 @@ impl<T: LinalgReal> BlockReflector<T> {
         let b = v.cols();
         debug_assert_eq!(taus.len(), b);
         let mut gram = ColMat::zeros(b, b);
-        gemm::gemm_on(isa, T::ONE, v.view().t(), v.view(), T::ZERO, gram.view_mut())
-            .expect("V^T V shapes agree");
+        gemm::gemm_on(
+            isa,
+            T::ONE,
+            v.view().t(),
+            v.view(),
+            T::ZERO,
+            gram.view_mut(),
+        )
+        .expect("V^T V shapes agree");
         let mut t = ColMat::zeros(b, b);
         let mut z = vec![T::ZERO; b];
         for i in 0..b {
@@ -159,7 +166,11 @@ impl<T: LinalgReal> BlockReflector<T> {
         let ok = "block reflector shapes agree";
         let isa = self.isa;
         gemm::gemm_on(isa, T::ONE, self.v.view().t(), c.rb(), T::ZERO, w1.rb_mut()).expect(ok);
-        let t = if transpose { self.t.view().t() } else { self.t.view() };
+        let t = if transpose {
+            self.t.view().t()
+        } else {
+            self.t.view()
+        };
         gemm::gemm_on(isa, T::ONE, t, w1.rb(), T::ZERO, w2.rb_mut()).expect(ok);
         gemm::gemm_on(isa, -T::ONE, self.v.view(), w2.rb(), T::ONE, c).expect(ok);
     }

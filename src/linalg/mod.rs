@@ -4,14 +4,17 @@
 mod bdsqr;
 mod bidiag;
 mod dense;
+mod gaussian;
 mod householder;
 mod plane;
 mod qr;
 mod real;
 pub mod rotation;
+mod rsvd;
 mod svd;
 
 pub use real::LinalgReal;
+pub use rsvd::RsvdOptions;
 
 use crate::error::{Error, Result};
 use crate::gemm::{MatMut, MatRef};
@@ -96,7 +99,10 @@ pub(crate) fn svd_on<T: LinalgReal>(
     check_shape("u", &u, m, r)?;
     check_shape("vt", &vt, r, n)?;
     if s.len() != r {
-        return Err(Error::dimension(format!("s has {} entries, expected {r}", s.len())));
+        return Err(Error::dimension(format!(
+            "s has {} entries, expected {r}",
+            s.len()
+        )));
     }
     check_finite(&a)?;
     if m >= n {
@@ -112,6 +118,54 @@ pub(crate) fn svd_on<T: LinalgReal>(
         s.copy_from_slice(&sv);
     }
     Ok(())
+}
+
+/// Randomized rank-k SVD `A ~ U diag(s) V^T` (Halko–Martinsson–Tropp):
+/// `U` (`m x k`), `s` (k, descending), `V^T` (`k x n`). The same seed gives
+/// the same result whatever the thread count. `k == 0` and empty matrices
+/// are valid (nothing is written); `k > min(m, n)`, NaN or Inf in A:
+/// `InvalidArgument`.
+pub fn rsvd<T: LinalgReal>(
+    a: MatRef<T>,
+    k: usize,
+    opts: &RsvdOptions,
+    u: MatMut<T>,
+    s: &mut [T],
+    vt: MatMut<T>,
+) -> Result<()> {
+    rsvd_on(active_isa(), a, k, opts, u, s, vt)
+}
+
+/// [`rsvd`] on the kernels of `isa` (which the CPU must have).
+pub(crate) fn rsvd_on<T: LinalgReal>(
+    isa: Isa,
+    a: MatRef<T>,
+    k: usize,
+    opts: &RsvdOptions,
+    mut u: MatMut<T>,
+    s: &mut [T],
+    mut vt: MatMut<T>,
+) -> Result<()> {
+    let (m, n) = (a.rows(), a.cols());
+    if k > m.min(n) {
+        return Err(Error::invalid(format!(
+            "k = {k} exceeds min(m, n) = {}",
+            m.min(n)
+        )));
+    }
+    check_shape("u", &u, m, k)?;
+    check_shape("vt", &vt, k, n)?;
+    if s.len() != k {
+        return Err(Error::dimension(format!(
+            "s has {} entries, expected {k}",
+            s.len()
+        )));
+    }
+    check_finite(&a)?;
+    if k == 0 {
+        return Ok(());
+    }
+    rsvd::rsvd(isa, a, k, opts, &mut u, s, &mut vt)
 }
 
 #[cfg(test)]

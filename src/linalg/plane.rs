@@ -59,7 +59,8 @@ pub(crate) fn singular_values_2x2<T: LinalgReal>(f: T, g: T, h: T) -> (T, T) {
         } else {
             let as_ = one + fhmn / fhmx;
             let at = (fhmx - fhmn) / fhmx;
-            let c = one / ((one + (as_ * au) * (as_ * au)).sqrt() + (one + (at * au) * (at * au)).sqrt());
+            let c = one
+                / ((one + (as_ * au) * (as_ * au)).sqrt() + (one + (at * au) * (at * au)).sqrt());
             let smin = (fhmn * c) * au;
             (smin + smin, ga / (c + c))
         }
@@ -119,7 +120,11 @@ pub(crate) fn svd_2x2<T: LinalgReal>(f: T, g: T, h: T) -> Svd2x2<T> {
                 // Very large g.
                 gasmal = false;
                 ssmax = ga;
-                ssmin = if ha > one { fa / (ga / ha) } else { (fa / ga) * ha };
+                ssmin = if ha > one {
+                    fa / (ga / ha)
+                } else {
+                    (fa / ga) * ha
+                };
                 clt = one;
                 slt = ht / gt;
                 srt = one;
@@ -134,7 +139,11 @@ pub(crate) fn svd_2x2<T: LinalgReal>(f: T, g: T, h: T) -> Svd2x2<T> {
             let mm = m * m;
             let tt = t * t;
             let s = (tt + mm).sqrt();
-            let r = if l == T::ZERO { m.abs() } else { (l * l + mm).sqrt() };
+            let r = if l == T::ZERO {
+                m.abs()
+            } else {
+                (l * l + mm).sqrt()
+            };
             let a = half * (s + r);
             ssmin = ha / a;
             ssmax = fa * a;

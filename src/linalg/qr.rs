@@ -4,7 +4,9 @@
 //! the GEMM, so most of the `2 m n^2 - 2 n^3 / 3` flops run at GEMM speed.
 
 use super::dense::ColMat;
-use super::householder::{make_reflector, reflect_columns, BlockReflector, Reflectors, Storage, BLOCK};
+use super::householder::{
+    make_reflector, reflect_columns, BlockReflector, Reflectors, Storage, BLOCK,
+};
 use super::LinalgReal;
 use crate::runtime::Isa;
 

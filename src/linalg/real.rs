@@ -7,13 +7,7 @@ use std::ops::{AddAssign, Div, MulAssign, Neg, SubAssign};
 
 /// f32 or f64 as the factorizations use it.
 pub trait LinalgReal:
-    GemmReal
-    + Rotate
-    + Div<Output = Self>
-    + Neg<Output = Self>
-    + AddAssign
-    + SubAssign
-    + MulAssign
+    GemmReal + Rotate + Div<Output = Self> + Neg<Output = Self> + AddAssign + SubAssign + MulAssign
 {
     /// Smallest positive normal value.
     const MIN_POSITIVE: Self;

@@ -23,7 +23,10 @@ use crate::runtime::Isa;
 
 /// Thin SVD of a tall or square `a` (`m >= n`): `U` (`m x n`), `s`
 /// (descending), `V` (`n x n`, columns are the right singular vectors).
-pub(crate) fn tall<T: LinalgReal>(isa: Isa, a: MatRef<T>) -> Result<(ColMat<T>, Vec<T>, ColMat<T>)> {
+pub(crate) fn tall<T: LinalgReal>(
+    isa: Isa,
+    a: MatRef<T>,
+) -> Result<(ColMat<T>, Vec<T>, ColMat<T>)> {
     let (m, n) = (a.rows(), a.cols());
     debug_assert!(m >= n);
     let work = ColMat::from_view(a);

@@ -188,12 +188,24 @@ fn check_svd<T: LinalgReal>(isa: Isa, a: &Dense, known: Option<&[f64]>, what: &s
     .unwrap_or_else(|e| panic!("{what} {isa:?}: {e}"));
     let eps = T::EPSILON.to_f64();
     let dim = m.max(n).max(1) as f64;
-    let (u, vt, sv) = (Dense::from(m, r, &u), Dense::from(r, n, &vt), Dense::from(1, r, &s).data);
+    let (u, vt, sv) = (
+        Dense::from(m, r, &u),
+        Dense::from(r, n, &vt),
+        Dense::from(1, r, &s).data,
+    );
     let a_t = Dense::from(m, n, &data);
     let sigma1 = sv.first().copied().unwrap_or(0.0);
     let ctx = format!("{what} {m}x{n} {} {isa:?}", std::any::type_name::<T>());
-    assert!(u.orthonormality() <= 10.0 * dim * eps, "{ctx}: U^T U - I = {:e}", u.orthonormality());
-    assert!(vt.t().orthonormality() <= 10.0 * dim * eps, "{ctx}: V V^T - I = {:e}", vt.t().orthonormality());
+    assert!(
+        u.orthonormality() <= 10.0 * dim * eps,
+        "{ctx}: U^T U - I = {:e}",
+        u.orthonormality()
+    );
+    assert!(
+        vt.t().orthonormality() <= 10.0 * dim * eps,
+        "{ctx}: V V^T - I = {:e}",
+        vt.t().orthonormality()
+    );
     for w in sv.windows(2) {
         assert!(w[0] >= w[1], "{ctx}: values not descending: {sv:?}");
     }
@@ -205,7 +217,10 @@ fn check_svd<T: LinalgReal>(isa: Isa, a: &Dense, known: Option<&[f64]>, what: &s
         }
     }
     let resid = a_t.sub(&us.mul(&vt)).max_abs();
-    assert!(resid <= 10.0 * dim * eps * sigma1.max(f64::MIN_POSITIVE), "{ctx}: ||A - U S V^T|| = {resid:e}, sigma1 {sigma1:e}");
+    assert!(
+        resid <= 10.0 * dim * eps * sigma1.max(f64::MIN_POSITIVE),
+        "{ctx}: ||A - U S V^T|| = {resid:e}, sigma1 {sigma1:e}"
+    );
     if let Some(known) = known {
         for (i, (&x, &y)) in sv.iter().zip(known).enumerate() {
             assert!(
@@ -220,10 +235,31 @@ fn check_svd<T: LinalgReal>(isa: Isa, a: &Dense, known: Option<&[f64]>, what: &s
 fn svd_cases<T: LinalgReal>(test: &str) {
     for_each_isa(test, |isa| {
         let mut rng = Rng::new(0x5bd1);
-        let shapes: [(usize, usize); 15] = [(1, 1), (1, 7), (7, 1), (2, 2), (3, 2), (2, 3), (17, 17), (40, 33), (33, 40), (64, 64), (100, 37), (37, 100), (120, 65), (300, 40), (40, 300)];
+        let shapes: [(usize, usize); 15] = [
+            (1, 1),
+            (1, 7),
+            (7, 1),
+            (2, 2),
+            (3, 2),
+            (2, 3),
+            (17, 17),
+            (40, 33),
+            (33, 40),
+            (64, 64),
+            (100, 37),
+            (37, 100),
+            (120, 65),
+            (300, 40),
+            (40, 300),
+        ];
         for &(m, n) in &shapes {
             let r = m.min(n);
-            for spectrum in [Spectrum::LowRank(r.div_ceil(3)), Spectrum::FastDecay, Spectrum::SlowDecay, Spectrum::Flat] {
+            for spectrum in [
+                Spectrum::LowRank(r.div_ceil(3)),
+                Spectrum::FastDecay,
+                Spectrum::SlowDecay,
+                Spectrum::Flat,
+            ] {
                 let s = spectrum.values(r);
                 let a = with_spectrum(&mut rng, m, n, &s);
                 check_svd::<T>(isa, &a, Some(&s), &format!("{spectrum:?}"));
@@ -255,7 +291,9 @@ fn svd_graded_values_keep_relative_accuracy() {
     // Values from 1 down to 1e-12: the small ones are found to high
     // accuracy relative to sigma1 (normwise), and stay ordered.
     let mut rng = Rng::new(7);
-    let s: Vec<f64> = (0..50).map(|i| 10f64.powf(-12.0 * i as f64 / 49.0)).collect();
+    let s: Vec<f64> = (0..50)
+        .map(|i| 10f64.powf(-12.0 * i as f64 / 49.0))
+        .collect();
     let a = with_spectrum(&mut rng, 80, 50, &s);
     for_each_isa("svd_graded_values_keep_relative_accuracy", |isa| {
         check_svd::<f64>(isa, &a, Some(&s), "graded");
@@ -271,7 +309,13 @@ fn svd_handles_empty_and_strided_inputs() {
         let mut u = vec![0.0; m * m.min(n)];
         let mut vt = vec![0.0; m.min(n) * n];
         let a = MatRef::new(&none, 0, m, n, n.max(1) as isize, 1).unwrap();
-        super::svd(a, MatMut::row_major(&mut u, m, 0).unwrap(), &mut s, MatMut::row_major(&mut vt, 0, n).unwrap()).unwrap();
+        super::svd(
+            a,
+            MatMut::row_major(&mut u, m, 0).unwrap(),
+            &mut s,
+            MatMut::row_major(&mut vt, 0, n).unwrap(),
+        )
+        .unwrap();
     }
     let _ = &mut out;
     // A column-major input with padding gives the same values as row-major.
@@ -309,20 +353,40 @@ fn svd_rejects_bad_input() {
             MatMut::row_major(vt, 3, 3).unwrap(),
         )
     };
-    assert_eq!(run(&a, &mut u, &mut s, &mut vt, 3).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    assert_eq!(
+        run(&a, &mut u, &mut s, &mut vt, 3).unwrap_err().kind(),
+        ErrorKind::DimensionMismatch
+    );
     a[7] = f64::NAN;
     let err = run(&a, &mut u, &mut s, &mut vt, 4).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains("a[2][1]"), "{err}");
     a[7] = f64::INFINITY;
-    assert_eq!(run(&a, &mut u, &mut s, &mut vt, 4).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        run(&a, &mut u, &mut s, &mut vt, 4).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
     assert!(u.iter().all(|&x| x == 0.0), "outputs untouched on failure");
 }
 
 fn qr_cases<T: LinalgReal>(test: &str) {
     for_each_isa(test, |isa| {
         let mut rng = Rng::new(0x9e);
-        for &(m, n) in &[(0, 0), (0, 3), (3, 0), (1, 1), (1, 5), (5, 1), (31, 31), (32, 32), (33, 33), (65, 40), (40, 65), (130, 97), (200, 33)] {
+        for &(m, n) in &[
+            (0, 0),
+            (0, 3),
+            (3, 0),
+            (1, 1),
+            (1, 5),
+            (5, 1),
+            (31, 31),
+            (32, 32),
+            (33, 33),
+            (65, 40),
+            (40, 65),
+            (130, 97),
+            (200, 33),
+        ] {
             let r = m.min(n);
             let a = Dense::gaussian(&mut rng, m, n);
             let data: Vec<T> = a.cast();
@@ -338,7 +402,11 @@ fn qr_cases<T: LinalgReal>(test: &str) {
             let eps = T::EPSILON.to_f64();
             let dim = m.max(n).max(1) as f64;
             let ctx = format!("{m}x{n} {} {isa:?}", std::any::type_name::<T>());
-            assert!(q.orthonormality() <= 10.0 * dim * eps, "{ctx}: Q^T Q - I = {:e}", q.orthonormality());
+            assert!(
+                q.orthonormality() <= 10.0 * dim * eps,
+                "{ctx}: Q^T Q - I = {:e}",
+                q.orthonormality()
+            );
             for i in 0..r {
                 for j in 0..i.min(n) {
                     assert_eq!(rr.at(i, j), 0.0, "{ctx}: R not upper triangular");
@@ -346,7 +414,10 @@ fn qr_cases<T: LinalgReal>(test: &str) {
             }
             let a_t = Dense::from(m, n, &data);
             let resid = a_t.sub(&q.mul(&rr)).max_abs();
-            assert!(resid <= 10.0 * dim * eps * a_t.max_abs().max(1.0), "{ctx}: ||A - QR|| = {resid:e}");
+            assert!(
+                resid <= 10.0 * dim * eps * a_t.max_abs().max(1.0),
+                "{ctx}: ||A - QR|| = {resid:e}"
+            );
         }
     });
 }
@@ -359,4 +430,213 @@ fn qr_f64_every_isa() {
 #[test]
 fn qr_f32_every_isa() {
     qr_cases::<f32>("qr_f32_every_isa");
+}
+
+/// Runs the randomized SVD on `isa`; returns (U, s, V^T) in f64.
+fn run_rsvd<T: LinalgReal>(
+    isa: Isa,
+    a: &Dense,
+    k: usize,
+    opts: &super::RsvdOptions,
+) -> (Dense, Vec<f64>, Dense) {
+    let (m, n) = (a.rows, a.cols);
+    let data: Vec<T> = a.cast();
+    let (mut u, mut s, mut vt) = (vec![T::ZERO; m * k], vec![T::ZERO; k], vec![T::ZERO; k * n]);
+    super::rsvd_on(
+        isa,
+        MatRef::row_major(&data, m, n).unwrap(),
+        k,
+        opts,
+        MatMut::row_major(&mut u, m, k).unwrap(),
+        &mut s,
+        MatMut::row_major(&mut vt, k, n).unwrap(),
+    )
+    .unwrap();
+    (
+        Dense::from(m, k, &u),
+        Dense::from(1, k, &s).data,
+        Dense::from(k, n, &vt),
+    )
+}
+
+/// Spectral norm through the (tested) f64 SVD.
+fn spectral_norm(a: &Dense) -> f64 {
+    let r = a.rows.min(a.cols);
+    let (mut u, mut s, mut vt) = (vec![0.0; a.rows * r], vec![0.0; r], vec![0.0; r * a.cols]);
+    super::svd(
+        MatRef::row_major(&a.data, a.rows, a.cols).unwrap(),
+        MatMut::row_major(&mut u, a.rows, r).unwrap(),
+        &mut s,
+        MatMut::row_major(&mut vt, r, a.cols).unwrap(),
+    )
+    .unwrap();
+    s.first().copied().unwrap_or(0.0)
+}
+
+fn rsvd_cases<T: LinalgReal>(test: &str) {
+    for_each_isa(test, |isa| {
+        let mut rng = Rng::new(0x75);
+        for &(m, n, k) in &[(200, 150, 10), (150, 200, 10), (300, 60, 5), (120, 120, 40)] {
+            let r = m.min(n);
+            let decays: [(&str, Vec<f64>); 2] = [
+                ("fast decay", Spectrum::FastDecay.values(r)),
+                (
+                    "1/i^2",
+                    (0..r).map(|i| 1.0 / ((i + 1) * (i + 1)) as f64).collect(),
+                ),
+            ];
+            for (what, s) in decays {
+                let a = with_spectrum(&mut rng, m, n, &s);
+                let (u, sv, vt) = run_rsvd::<T>(isa, &a, k, &super::RsvdOptions::default());
+                let ctx = format!(
+                    "{what} {m}x{n} k={k} {} {isa:?}",
+                    std::any::type_name::<T>()
+                );
+                let eps = T::EPSILON.to_f64();
+                let dim = m.max(n) as f64;
+                assert!(
+                    u.orthonormality() <= 10.0 * dim * eps,
+                    "{ctx}: U^T U - I = {:e}",
+                    u.orthonormality()
+                );
+                assert!(
+                    vt.t().orthonormality() <= 10.0 * dim * eps,
+                    "{ctx}: V V^T - I"
+                );
+                let mut us = u.clone();
+                for i in 0..m {
+                    for j in 0..k {
+                        us.data[i * k + j] *= sv[j];
+                    }
+                }
+                // Residual against the f64 matrix the input was rounded
+                // from; the f32 rounding of A itself adds eps32 ||A||.
+                let resid = spectral_norm(&a.sub(&us.mul(&vt)));
+                let bound = 1.05 * s[k] + 20.0 * dim * eps * s[0];
+                assert!(
+                    resid <= bound,
+                    "{ctx}: ||A - U S V^T||_2 = {resid:e} > {bound:e} (sigma_k+1 = {:e})",
+                    s[k]
+                );
+                for (i, (&x, &y)) in sv.iter().zip(&s).enumerate() {
+                    assert!(
+                        (x - y).abs() <= 1e-2 * y + 20.0 * dim * eps * s[0],
+                        "{ctx}: s[{i}] = {x:e}, known {y:e}"
+                    );
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn rsvd_f64_decaying_spectra_every_isa() {
+    rsvd_cases::<f64>("rsvd_f64_decaying_spectra_every_isa");
+}
+
+#[test]
+fn rsvd_f32_decaying_spectra_every_isa() {
+    rsvd_cases::<f32>("rsvd_f32_decaying_spectra_every_isa");
+}
+
+#[test]
+fn rsvd_exactly_low_rank_is_exact() {
+    let mut rng = Rng::new(11);
+    let s = Spectrum::LowRank(6).values(80);
+    let a = with_spectrum(&mut rng, 100, 80, &s);
+    let (_, sv, _) = run_rsvd::<f64>(
+        crate::runtime::active_isa(),
+        &a,
+        6,
+        &super::RsvdOptions::default(),
+    );
+    for (x, y) in sv.iter().zip(&s) {
+        assert!((x - y).abs() <= 1e-12, "{x} vs {y}");
+    }
+}
+
+#[test]
+fn rsvd_same_seed_same_result_other_seed_other_basis() {
+    let mut rng = Rng::new(12);
+    let a = Dense::gaussian(&mut rng, 90, 70);
+    let isa = crate::runtime::active_isa();
+    let opts = super::RsvdOptions {
+        seed: 5,
+        ..Default::default()
+    };
+    let (u1, s1, v1) = run_rsvd::<f64>(isa, &a, 8, &opts);
+    let (u2, s2, v2) = run_rsvd::<f64>(isa, &a, 8, &opts);
+    assert_eq!(
+        (u1.data.clone(), s1.clone(), v1.data.clone()),
+        (u2.data, s2, v2.data)
+    );
+    let (u3, _, _) = run_rsvd::<f64>(isa, &a, 8, &super::RsvdOptions { seed: 6, ..opts });
+    assert_ne!(u1.data, u3.data);
+}
+
+#[test]
+fn rsvd_edge_cases_and_bad_input() {
+    let a = vec![1.0f64; 12];
+    let opts = super::RsvdOptions::default();
+    let view = || MatRef::row_major(&a, 4, 3).unwrap();
+    // k = 0: valid, nothing written.
+    let (mut u, mut vt) = (vec![0.0; 0], vec![0.0; 0]);
+    super::rsvd(
+        view(),
+        0,
+        &opts,
+        MatMut::new(&mut u, 0, 4, 0, 1, 1).unwrap(),
+        &mut [],
+        MatMut::new(&mut vt, 0, 0, 3, 1, 1).unwrap(),
+    )
+    .unwrap();
+    // Empty matrix, k = 0.
+    super::rsvd(
+        MatRef::new(&a, 0, 0, 3, 3, 1).unwrap(),
+        0,
+        &opts,
+        MatMut::new(&mut u, 0, 0, 0, 1, 1).unwrap(),
+        &mut [],
+        MatMut::new(&mut vt, 0, 0, 3, 1, 1).unwrap(),
+    )
+    .unwrap();
+    // k > min(m, n).
+    let (mut u, mut s, mut vt) = (vec![0.0; 16], vec![0.0; 4], vec![0.0; 12]);
+    let err = super::rsvd(
+        view(),
+        4,
+        &opts,
+        MatMut::row_major(&mut u, 4, 4).unwrap(),
+        &mut s,
+        MatMut::row_major(&mut vt, 4, 3).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    // NaN.
+    let mut bad = a.clone();
+    bad[5] = f64::NAN;
+    let err = super::rsvd(
+        MatRef::row_major(&bad, 4, 3).unwrap(),
+        2,
+        &opts,
+        MatMut::row_major(&mut u[..8], 4, 2).unwrap(),
+        &mut s[..2],
+        MatMut::row_major(&mut vt[..6], 2, 3).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    // Full rank request (k = min(m, n)) on a rank-one matrix works.
+    super::rsvd(
+        view(),
+        3,
+        &opts,
+        MatMut::row_major(&mut u[..12], 4, 3).unwrap(),
+        &mut s[..3],
+        MatMut::row_major(&mut vt[..9], 3, 3).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        (s[0] - 12f64.sqrt()).abs() < 1e-12 && s[1].abs() < 1e-12,
+        "{s:?}"
+    );
 }

@@ -35,7 +35,7 @@ pub struct BenchOpts {
 }
 
 /// Every kernel the tool times, in print order.
-pub const KERNELS: [&str; 14] = [
+pub const KERNELS: [&str; 17] = [
     "sdot",
     "ddot",
     "dot_u8s8",
@@ -50,6 +50,9 @@ pub const KERNELS: [&str; 14] = [
     "dgemm",
     "gemm_u8s8s32",
     "qlinear",
+    "qr",
+    "svd",
+    "rsvd",
 ];
 
 /// The per-element work of one kernel call.
@@ -233,6 +236,7 @@ pub fn run(opts: &BenchOpts) -> Result<(), String> {
     crate::bench_gemm::tables(&ctx.limits, &ctx.caches, ctx.timer, opts.quick, |k| {
         ctx.wants(k)
     })?;
+    crate::bench_linalg::tables(ctx.timer, opts.quick, |k| ctx.wants(k));
     println!();
     println!("total {:.1} s", start.elapsed().as_secs_f64());
     Ok(())

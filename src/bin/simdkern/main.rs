@@ -9,6 +9,7 @@
 
 mod bench;
 mod bench_gemm;
+mod bench_linalg;
 mod info;
 mod limits;
 mod timing;

@@ -24,6 +24,7 @@
 //! between ISA paths (the SIMD paths use FMA).
 
 mod kernels;
+pub(crate) mod log;
 mod reference;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;

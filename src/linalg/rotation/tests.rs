@@ -319,8 +319,11 @@ fn short_stride_panics() {
 #[ignore]
 fn throughput() {
     fn bench<T: Rotate>(name: &str) {
-        let (count, len) = (511, 512);
-        let ld = len;
+        // ROT_BENCH="count,len,ld" overrides the shape.
+        let shape: Vec<usize> = std::env::var("ROT_BENCH")
+            .map(|v| v.split(',').map(|x| x.trim().parse().unwrap()).collect())
+            .unwrap_or_else(|_| vec![511, 512, 512]);
+        let (count, len, ld) = (shape[0], shape[1], shape[2]);
         let mut rng = Rng::new(26);
         let (c, s): (Vec<T>, Vec<T>) = (0..count)
             .map(|_| {
@@ -365,7 +368,7 @@ fn throughput() {
             let threaded =
                 time(&mut || rotate_rows_on(isa, Direction::Forward, &c, &s, &mut rows, ld, len));
             println!(
-                "{name} {isa:?} count={count} len={len}: fused fwd {fwd:6.1} bwd {bwd:6.1} \
+                "{name} {isa:?} count={count} len={len} ld={ld}: fused fwd {fwd:6.1} bwd {bwd:6.1} \
                  | pair-at-a-time {pairs:6.1} | threaded({}) {threaded:6.1} GFLOP/s",
                 num_threads()
             );
