@@ -8,8 +8,8 @@
 //! and update run column by column, so each column is read from cache once
 //! for both.
 
-use super::dense::ColMat;
-use super::householder::{make_reflector, reflect_columns, reflect_rows, Reflectors, Storage};
+use super::dense::{axpy, dot, ColMat};
+use super::householder::{make_reflector, reflect_columns, Reflectors, Storage};
 use super::LinalgReal;
 use crate::runtime::Isa;
 
@@ -53,6 +53,12 @@ impl<T: LinalgReal> Bidiagonal<T> {
 }
 
 /// Bidiagonalizes `a` (`m x n`, `m >= n`).
+///
+/// Two passes over the trailing matrix per step instead of three: the
+/// right reflector's rank-1 update of each column is fused with the next
+/// left reflector's dot and update of the same column (one read from
+/// cache for the three), which is possible because the next left
+/// reflector only needs the first trailing column, updated first.
 pub(crate) fn bidiagonalize<T: LinalgReal>(isa: Isa, mut a: ColMat<T>) -> Bidiagonal<T> {
     let (m, n) = (a.rows(), a.cols());
     debug_assert!(m >= n);
@@ -60,36 +66,65 @@ pub(crate) fn bidiagonalize<T: LinalgReal>(isa: Isa, mut a: ColMat<T>) -> Bidiag
     let mut e = vec![T::ZERO; n.saturating_sub(1)];
     let mut tau_left = vec![T::ZERO; n];
     let mut tau_right = vec![T::ZERO; n.saturating_sub(1)];
-    let mut v = vec![T::ZERO; m.max(n)];
+    let mut vl = vec![T::ZERO; m];
+    let mut vr = vec![T::ZERO; n];
     let mut y = vec![T::ZERO; m];
-    for i in 0..n {
-        // Left: zero a[i+1.., i].
-        let col = a.col_mut(i);
-        let (head, tail) = col[i..].split_at_mut(1);
-        let (tau, beta) = make_reflector(isa, head[0], tail);
-        tau_left[i] = tau;
-        d[i] = beta;
-        let vl = &mut v[..m - i];
-        vl[0] = T::ONE;
-        vl[1..].copy_from_slice(tail);
-        reflect_columns(isa, vl, tau, &mut a, i, i + 1..n);
-        if i + 1 >= n {
-            continue;
-        }
-        // Right: zero a[i, i+2..] (a strided row: gathered, then scattered).
-        let vr = &mut v[..n - i - 1];
+    if n == 0 {
+        return Bidiagonal {
+            isa,
+            d,
+            e,
+            a,
+            tau_left,
+            tau_right,
+        };
+    }
+    // Left reflector 0, applied on its own; every later one is fused.
+    let tau = left_reflector(isa, &mut a, 0, &mut d, &mut vl);
+    tau_left[0] = tau;
+    reflect_columns(isa, &vl[..m], tau, &mut a, 0, 1..n);
+    for i in 0..n - 1 {
+        // Right reflector i: zero a[i, i+2..] (a strided row: gathered,
+        // then scattered).
+        let vr = &mut vr[..n - i - 1];
         for (t, x) in vr.iter_mut().enumerate() {
             *x = a.at(i, i + 1 + t);
         }
         let (head, tail) = vr.split_at_mut(1);
-        let (tau, beta) = make_reflector(isa, head[0], tail);
-        tau_right[i] = tau;
+        let (tau_r, beta) = make_reflector(isa, head[0], tail);
+        tau_right[i] = tau_r;
         e[i] = beta;
         for (t, &x) in tail.iter().enumerate() {
             a.set(i, i + 2 + t, x);
         }
         head[0] = T::ONE;
-        reflect_rows(isa, vr, tau, &mut a, i + 1..m, i + 1, &mut y);
+        let rows = i + 1..m;
+        // y = A[i+1.., i+1..] v_r.
+        let y = &mut y[..m - i - 1];
+        y.fill(T::ZERO);
+        if tau_r != T::ZERO {
+            for (jj, &vj) in vr.iter().enumerate() {
+                axpy(isa, vj, &a.col(i + 1 + jj)[rows.clone()], y);
+            }
+        }
+        // Column i+1: right update, then left reflector i+1 from it.
+        if tau_r != T::ZERO {
+            axpy(isa, -tau_r, y, &mut a.col_mut(i + 1)[rows.clone()]);
+        }
+        let tau_l = left_reflector(isa, &mut a, i + 1, &mut d, &mut vl);
+        tau_left[i + 1] = tau_l;
+        let vl = &vl[..m - i - 1];
+        // Columns i+2..: right update and left reflector, fused.
+        for (jj, &vj) in vr.iter().enumerate().skip(1) {
+            let col = &mut a.col_mut(i + 1 + jj)[rows.clone()];
+            if tau_r != T::ZERO {
+                axpy(isa, -(tau_r * vj), y, col);
+            }
+            if tau_l != T::ZERO {
+                let w = dot(isa, vl, col);
+                axpy(isa, -(tau_l * w), vl, col);
+            }
+        }
     }
     Bidiagonal {
         isa,
@@ -99,4 +134,23 @@ pub(crate) fn bidiagonalize<T: LinalgReal>(isa: Isa, mut a: ColMat<T>) -> Bidiag
         tau_left,
         tau_right,
     }
+}
+
+/// Generates left reflector i from `a[i.., i]`: stores v below the
+/// diagonal and `d[i] = beta`, copies `[1, v]` into `v`, returns tau.
+fn left_reflector<T: LinalgReal>(
+    isa: Isa,
+    a: &mut ColMat<T>,
+    i: usize,
+    d: &mut [T],
+    v: &mut [T],
+) -> T {
+    let m = a.rows();
+    let col = a.col_mut(i);
+    let (head, tail) = col[i..].split_at_mut(1);
+    let (tau, beta) = make_reflector(isa, head[0], tail);
+    d[i] = beta;
+    v[0] = T::ONE;
+    v[1..m - i].copy_from_slice(tail);
+    tau
 }

@@ -61,30 +61,6 @@ pub(crate) fn reflect_columns<T: LinalgReal>(
     }
 }
 
-/// `C = C H` for the rows `rows` of `c`, columns `c0..c0 + v.len()`;
-/// `y` is scratch of at least `rows.len()` elements.
-pub(crate) fn reflect_rows<T: LinalgReal>(
-    isa: Isa,
-    v: &[T],
-    tau: T,
-    c: &mut ColMat<T>,
-    rows: std::ops::Range<usize>,
-    c0: usize,
-    y: &mut [T],
-) {
-    if tau == T::ZERO || rows.is_empty() {
-        return;
-    }
-    let y = &mut y[..rows.len()];
-    y.fill(T::ZERO);
-    for (jj, &vj) in v.iter().enumerate() {
-        axpy(isa, vj, &c.col(c0 + jj)[rows.clone()], y);
-    }
-    for (jj, &vj) in v.iter().enumerate() {
-        axpy(isa, -(tau * vj), y, &mut c.col_mut(c0 + jj)[rows.clone()]);
-    }
-}
-
 /// `b` reflectors in compact WY form: `H_1 ... H_b = I - V T V^T` with V
 /// (`p x b`) unit lower trapezoidal, stored explicitly with its ones and
 /// zeros so that the GEMM can use it as it is, and T (`b x b`) upper

@@ -88,3 +88,50 @@ pub(crate) fn apply_sequences<T: Rotate>(
         threads::parallel_ranges(chunks, parts, &run);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Throughput of a bidiagonal-QR-like log (ignored: prints timings).
+    #[test]
+    #[ignore]
+    fn log_throughput() {
+        let n = 512;
+        let mut seqs = Vec::new();
+        let (mut c, mut s) = (Vec::new(), Vec::new());
+        let mut total = 0;
+        let mut m = n - 1;
+        while total < 200_000 {
+            let count = m.max(2);
+            seqs.push(Sequence {
+                first: 0,
+                count,
+                dir: Direction::Forward,
+                start: c.len(),
+            });
+            for j in 0..count {
+                let t = (j as f64 * 0.37).sin();
+                c.push(t.cos());
+                s.push(t.sin());
+            }
+            total += count;
+            if seqs.len() % 2 == 0 && m > 2 {
+                m -= 1;
+            }
+        }
+        for ld in [n, n + 8] {
+            let mut rows = vec![1.0f64; n * ld];
+            let isa = crate::runtime::active_isa();
+            apply_sequences(isa, &seqs, &c, &s, &mut rows, ld, n);
+            let t = std::time::Instant::now();
+            apply_sequences(isa, &seqs, &c, &s, &mut rows, ld, n);
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "ld {ld}: {total} rotations x {n}: {:.1} ms, {:.1} GFLOP/s",
+                secs * 1e3,
+                6.0 * total as f64 * n as f64 / secs / 1e9
+            );
+        }
+    }
+}

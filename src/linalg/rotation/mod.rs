@@ -17,7 +17,7 @@
 //! The SIMD kernels fuse the sequence: for a strip of columns they keep the
 //! row that the next rotation also touches ("carried") in registers, so
 //! each rotation costs one load and one store per element instead of two
-//! and two, and the block is read and written once in all. Each column is
+//! and two, and the block streams through the cache once. Each column is
 //! independent and computed with the same operations whatever its position
 //! (AVX-512 and AVX2 tails go through masked loads and stores), so results
 //! do not depend on the thread count. They may differ in the last bits

@@ -3,7 +3,6 @@
 //! This is `dlasr`'s loop as written (side 'L', pivot 'V'): one rotation at
 //! a time over a pair of rows, skipping rotations with `c == 1 && s == 0`.
 
-use super::Direction;
 use crate::blas1::Real;
 
 /// Applies `(c, s)` to the row pair `(a, b)`: `a = c*a + s*b`,
@@ -23,9 +22,10 @@ pub fn rotate_pair<T: Real>(c: T, s: T, a: &mut [T], b: &mut [T]) {
 
 /// The rotation sequence on a block of `c.len() + 1` rows of `len`
 /// elements, row `r` starting at `rows[r * ld]`. Same contract (and panics)
-/// as [`super::rotate_rows`].
+/// as [`super::rotate_rows`]. The oracle of the tests.
+#[cfg(test)]
 pub fn rotate_rows<T: Real>(
-    dir: Direction,
+    dir: super::Direction,
     c: &[T],
     s: &[T],
     rows: &mut [T],
@@ -45,8 +45,8 @@ pub fn rotate_rows<T: Real>(
         );
     };
     match dir {
-        Direction::Forward => (0..c.len()).for_each(&mut rotate),
-        Direction::Backward => (0..c.len()).rev().for_each(&mut rotate),
+        super::Direction::Forward => (0..c.len()).for_each(&mut rotate),
+        super::Direction::Backward => (0..c.len()).rev().for_each(&mut rotate),
     }
 }
 

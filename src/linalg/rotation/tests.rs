@@ -33,11 +33,15 @@ fn rotations<T: Real>(rng: &mut Rng, count: usize) -> (Vec<T>, Vec<T>) {
     (0..count).map(|_| rotation::<T>(rng)).unzip()
 }
 
-/// A block of `count + 1` rows of `len` O(1) values with stride `ld`;
-/// the padding past `len` in each row and past the last row is NaN, so a
-/// kernel that wrote there would show.
+/// A block of `count + 1` rows of `len` O(1) values with stride `ld`,
+/// then `extra` more elements. The padding past `len` in each row and past
+/// the last row holds distinct finite sentinels (about 1000), which any
+/// rotation would change: a kernel that wrote there would show, even
+/// storing back what it had read, since the rotation mixes two rows.
 fn block<T: Real>(rng: &mut Rng, count: usize, ld: usize, len: usize, extra: usize) -> Vec<T> {
-    let mut v = vec![T::from_f64(f64::NAN); count * ld + len + extra];
+    let mut v: Vec<T> = (0..count * ld + len + extra)
+        .map(|_| T::from_f64(1000.0 + 100.0 * rng.signed_unit()))
+        .collect();
     for r in 0..=count {
         for x in &mut v[r * ld..r * ld + len] {
             *x = T::from_f64(rng.signed_unit());

@@ -105,21 +105,22 @@ impl RotVec for F64x8 {
     }
 }
 
-/// Defines the kernel table of one element type: strips of `$w` vectors.
+/// Defines the kernel table of one element type: strips of `$w` vectors,
+/// rows loaded `$ahead` rotations early.
 macro_rules! wrappers {
-    ($t:ident, $v:ty, $w:literal) => {
+    ($t:ident, $v:ty, $w:literal, $ahead:literal) => {
         #[doc = concat!("Rotation kernels for ", stringify!($t), " on AVX-512.")]
         pub mod $t {
             use super::super::super::kernels::RotationKernels;
 
             #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
             unsafe fn forward(c: &[$t], s: &[$t], rows: *mut $t, ld: usize, len: usize) {
-                super::super::apply::<$v, $w, true>(c, s, rows, ld, len)
+                super::super::apply::<$v, $w, $ahead, true>(c, s, rows, ld, len)
             }
 
             #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
             unsafe fn backward(c: &[$t], s: &[$t], rows: *mut $t, ld: usize, len: usize) {
-                super::super::apply::<$v, $w, false>(c, s, rows, ld, len)
+                super::super::apply::<$v, $w, $ahead, false>(c, s, rows, ld, len)
             }
 
             /// The AVX-512 table.
@@ -128,5 +129,5 @@ macro_rules! wrappers {
     };
 }
 
-wrappers!(f32, super::F32x16, 4);
-wrappers!(f64, super::F64x8, 4);
+wrappers!(f32, super::F32x16, 4, 1);
+wrappers!(f64, super::F64x8, 4, 1);
