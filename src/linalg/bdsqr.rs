@@ -123,9 +123,9 @@ pub(crate) fn bidiagonal_svd<T: LinalgReal>(
         iterate(d, e, vt, ut)?;
     }
     // Non-negative values, then descending order.
-    for i in 0..n {
-        if d[i] < T::ZERO {
-            d[i] = -d[i];
+    for (i, x) in d.iter_mut().enumerate() {
+        if *x < T::ZERO {
+            *x = -*x;
             vt.negate(i);
         }
     }

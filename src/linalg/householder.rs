@@ -102,8 +102,8 @@ impl<T: LinalgReal> BlockReflector<T> {
             z[..i].copy_from_slice(&gram.col(i)[..i]);
             for r in 0..i {
                 let mut acc = T::ZERO;
-                for c in r..i {
-                    acc += t.at(r, c) * z[c];
+                for (c, &zc) in z.iter().enumerate().take(i).skip(r) {
+                    acc += t.at(r, c) * zc;
                 }
                 t.set(r, i, -(tau * acc));
             }

@@ -165,8 +165,8 @@ pub(super) fn with_spectrum(rng: &mut Rng, m: usize, n: usize, s: &[f64]) -> Den
     let v0 = orthonormal(rng, n, r);
     let mut us = u0.clone();
     for i in 0..m {
-        for j in 0..r {
-            us.set(i, j, u0.at(i, j) * s[j]);
+        for (j, &sj) in s.iter().enumerate() {
+            us.set(i, j, u0.at(i, j) * sj);
         }
     }
     us.mul(&v0.t())
@@ -212,8 +212,8 @@ fn check_svd<T: LinalgReal>(isa: Isa, a: &Dense, known: Option<&[f64]>, what: &s
     assert!(sv.iter().all(|&x| x >= 0.0), "{ctx}: negative value");
     let mut us = u.clone();
     for i in 0..m {
-        for j in 0..r {
-            us.set(i, j, u.at(i, j) * sv[j]);
+        for (j, &sj) in sv.iter().enumerate() {
+            us.set(i, j, u.at(i, j) * sj);
         }
     }
     let resid = a_t.sub(&us.mul(&vt)).max_abs();
@@ -505,8 +505,8 @@ fn rsvd_cases<T: LinalgReal>(test: &str) {
                 );
                 let mut us = u.clone();
                 for i in 0..m {
-                    for j in 0..k {
-                        us.data[i * k + j] *= sv[j];
+                    for (x, &sj) in us.data[i * k..(i + 1) * k].iter_mut().zip(&sv) {
+                        *x *= sj;
                     }
                 }
                 // Residual against the f64 matrix the input was rounded
