@@ -31,6 +31,11 @@ c_ptrdiff = ctypes.c_ssize_t  # ptrdiff_t and ssize_t agree on every supported A
 c_status = c_int32
 
 
+class RsvdOptions(ctypes.Structure):
+    """sk_rsvd_options."""
+    _fields_ = [("oversample", c_uint32), ("power_iters", c_uint32), ("seed", ctypes.c_uint64)]
+
+
 def load():
     if not os.path.exists(LIB_PATH):
         sys.exit(f"test_ctypes: {LIB_PATH} not found; run `cargo build --release` "
@@ -68,6 +73,12 @@ def load():
         "sk_qlinear_shape": (c_status, [ctypes.c_void_p, sizep, sizep]),
         "sk_qlinear_forward_f32": (c_status, [ctypes.c_void_p, c_size_t, f32p, c_ptrdiff, c_ptrdiff,
                                               f32p, c_ptrdiff, c_ptrdiff]),
+        "sk_rsvd_options_default": (RsvdOptions, []),
+        "sk_qr_f64": (c_status, [c_size_t, c_size_t, f64p, c_ptrdiff, c_ptrdiff, f64p, f64p]),
+        "sk_svd_f64": (c_status, [c_size_t, c_size_t, f64p, c_ptrdiff, c_ptrdiff, f64p, f64p, f64p]),
+        "sk_svd_f32": (c_status, [c_size_t, c_size_t, f32p, c_ptrdiff, c_ptrdiff, f32p, f32p, f32p]),
+        "sk_rsvd_f64": (c_status, [c_size_t, c_size_t, f64p, c_ptrdiff, c_ptrdiff, c_size_t,
+                                   POINTER(RsvdOptions), f64p, f64p, f64p]),
     }
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)
@@ -466,6 +477,82 @@ class QLinear(unittest.TestCase):
             self.assertEqual(LIB.sk_qlinear_new(6, 4, wp, rsw, csw, None, ctypes.byref(out)),
                              SK_ERR_INVALID_ARGUMENT)
             self.assertEqual(out.value, 0x1234)  # *out untouched
+
+
+class Factorizations(unittest.TestCase):
+    """sk_qr_f64, sk_svd_f64/f32 and sk_rsvd_f64 on numpy layouts, against
+    numpy.linalg, and their error statuses."""
+
+    def svd(self, a, fn=None, ctype=c_double):
+        m, n = a.shape
+        r = min(m, n)
+        u, s, vt = (np.full(shape, np.nan, dtype=a.dtype) for shape in ((m, r), (r,), (r, n)))
+        ap, rs, cs = mat_of(a, ctype)
+        ptr = lambda x: ctypes.cast(x.ctypes.data, POINTER(ctype))
+        st = (fn or LIB.sk_svd_f64)(m, n, ap, rs, cs, ptr(u), ptr(s), ptr(vt))
+        self.assertEqual(st, SK_OK, last_error())
+        return u, s, vt
+
+    def test_svd_matches_numpy(self):
+        rng = np.random.default_rng(3)
+        for m, n in [(1, 1), (1, 9), (9, 1), (60, 40), (40, 60), (130, 20)]:
+            a = rng.standard_normal((m, n))
+            for view in (a, np.asfortranarray(a), a.T.copy().T):
+                u, s, vt = self.svd(view)
+                want = np.linalg.svd(a, compute_uv=False)
+                np.testing.assert_allclose(s, want, rtol=1e-12, atol=1e-13 * want[0])
+                np.testing.assert_allclose((u * s) @ vt, a, atol=1e-12 * want[0])
+                np.testing.assert_allclose(u.T @ u, np.eye(min(m, n)), atol=1e-12)
+        a32 = rng.standard_normal((50, 30)).astype(np.float32)
+        u, s, vt = self.svd(a32, LIB.sk_svd_f32, c_float)
+        np.testing.assert_allclose(s, np.linalg.svd(a32.astype(np.float64), compute_uv=False), rtol=1e-4)
+
+    def test_qr(self):
+        a = np.random.default_rng(4).standard_normal((70, 30))
+        q, r = np.full((70, 30), np.nan), np.full((30, 30), np.nan)
+        ap, rs, cs = mat_of(a, c_double)
+        st = LIB.sk_qr_f64(70, 30, ap, rs, cs, mat_of(q, c_double)[0], mat_of(r, c_double)[0])
+        self.assertEqual(st, SK_OK, last_error())
+        np.testing.assert_allclose(q @ r, a, atol=1e-13)
+        self.assertTrue(np.array_equal(np.tril(r, -1), np.zeros((30, 30))))
+
+    def test_rsvd_low_rank(self):
+        rng = np.random.default_rng(5)
+        a = rng.standard_normal((120, 8)) @ rng.standard_normal((8, 90))
+        k = 8
+        u, s, vt = np.zeros((120, k)), np.zeros(k), np.zeros((k, 90))
+        ap, rs, cs = mat_of(a, c_double)
+        ptr = lambda x: mat_of(x, c_double)[0] if x.ndim == 2 else ctypes.cast(x.ctypes.data, POINTER(c_double))
+        opts = LIB.sk_rsvd_options_default()
+        self.assertEqual((opts.oversample, opts.power_iters, opts.seed), (10, 2 ** 32 - 1, 0))
+        for o in (None, ctypes.byref(opts)):
+            st = LIB.sk_rsvd_f64(120, 90, ap, rs, cs, k, o, ptr(u), ptr(s), ptr(vt))
+            self.assertEqual(st, SK_OK, last_error())
+            np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False)[:k], rtol=1e-10)
+            np.testing.assert_allclose((u * s) @ vt, a, atol=1e-9 * s[0])
+        st = LIB.sk_rsvd_f64(120, 90, ap, rs, cs, 91, None, ptr(u), ptr(s), ptr(vt))
+        self.assertEqual(st, SK_ERR_INVALID_ARGUMENT)
+        self.assertIn("k = 91", last_error())
+        bad = RsvdOptions(10, 1000, 0)
+        st = LIB.sk_rsvd_f64(120, 90, ap, rs, cs, k, ctypes.byref(bad), ptr(u), ptr(s), ptr(vt))
+        self.assertEqual(st, SK_ERR_INVALID_ARGUMENT)
+
+    def test_bad_input(self):
+        a = np.ones((5, 4))
+        a[2, 3] = np.nan
+        u, s, vt = np.zeros((5, 4)), np.zeros(4), np.zeros((4, 4))
+        ap, rs, cs = mat_of(a, c_double)
+        p = lambda x: ctypes.cast(x.ctypes.data, POINTER(c_double))
+        self.assertEqual(LIB.sk_svd_f64(5, 4, ap, rs, cs, p(u), p(s), p(vt)), SK_ERR_INVALID_ARGUMENT)
+        self.assertIn("a[2][3]", last_error())
+        self.assertTrue(np.array_equal(u, np.zeros((5, 4))))
+        self.assertEqual(LIB.sk_svd_f64(5, 4, ap, rs, cs, None, p(s), p(vt)), SK_ERR_NULL_POINTER)
+        self.assertEqual(LIB.sk_svd_f64(5, 4, ap, 0, cs, p(u), p(s), p(vt)), SK_ERR_INVALID_ARGUMENT)
+        # U overlapping A.
+        b = np.ones((5, 4))
+        bp, rs, cs = mat_of(b, c_double)
+        self.assertEqual(LIB.sk_svd_f64(5, 4, bp, rs, cs, p(b), p(s), p(vt)), SK_ERR_INVALID_ARGUMENT)
+        self.assertIn("overlap", last_error())
 
 
 class Errors(unittest.TestCase):
