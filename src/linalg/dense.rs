@@ -36,9 +36,19 @@ impl<T: LinalgReal> ColMat<T> {
     /// A column-major copy of a strided view.
     pub fn from_view(a: MatRef<T>) -> Self {
         let mut m = Self::zeros(a.rows(), a.cols());
-        for j in 0..a.cols() {
-            for (i, x) in m.col_mut(j).iter_mut().enumerate() {
-                *x = a.at(i, j);
+        if a.cs().unsigned_abs() < a.rs().unsigned_abs() {
+            // Row-major source: read rows in memory order.
+            let rows = m.rows;
+            for i in 0..a.rows() {
+                for j in 0..a.cols() {
+                    m.data[j * rows + i] = a.at(i, j);
+                }
+            }
+        } else {
+            for j in 0..a.cols() {
+                for (i, x) in m.col_mut(j).iter_mut().enumerate() {
+                    *x = a.at(i, j);
+                }
             }
         }
         m

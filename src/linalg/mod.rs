@@ -23,11 +23,26 @@ use dense::ColMat;
 
 /// Checks that every element of `a` is finite.
 fn check_finite<T: LinalgReal>(a: &MatRef<T>) -> Result<()> {
-    for j in 0..a.cols() {
-        for i in 0..a.rows() {
-            if !a.at(i, j).is_finite() {
-                return Err(Error::invalid(format!("a[{i}][{j}] is not finite")));
-            }
+    // One pass in memory order (rows of a row-major view), no early exit
+    // per element: the position is looked up only on failure.
+    let row_major = a.cs().unsigned_abs() <= a.rs().unsigned_abs();
+    let (outer, inner) = if row_major {
+        (a.rows(), a.cols())
+    } else {
+        (a.cols(), a.rows())
+    };
+    for o in 0..outer {
+        let mut bad = false;
+        for x in 0..inner {
+            let v = if row_major { a.at(o, x) } else { a.at(x, o) };
+            bad |= !v.is_finite();
+        }
+        if bad {
+            let x = (0..inner)
+                .find(|&x| !(if row_major { a.at(o, x) } else { a.at(x, o) }).is_finite())
+                .unwrap_or(0);
+            let (i, j) = if row_major { (o, x) } else { (x, o) };
+            return Err(Error::invalid(format!("a[{i}][{j}] is not finite")));
         }
     }
     Ok(())
