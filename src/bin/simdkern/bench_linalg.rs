@@ -2,12 +2,13 @@
 //! randomized SVD through the safe Rust API (`simdkern::linalg`), on the
 //! problems of the targets, one thread like the other sections.
 //!
-//! - Inputs: Gaussian-free deterministic matrices with a known decaying
-//!   spectrum plus small noise (`U0 diag(s) V0^T + noise`, U0 and V0 from
-//!   the library's own QR of LCG data), so the printed accuracy column
-//!   means something: for the SVD the reconstruction error
-//!   `max |A - U S V^T| / max |A|`, for the rSVD the relative error of
-//!   `s[0]` against the full SVD's, for QR `max |A - Q R| / max |A|`.
+//! - Inputs: deterministic matrices with a known decaying spectrum plus
+//!   small noise (`U0 diag(s) V0^T + noise`, U0 and V0 from the library's
+//!   own QR of LCG data). The error column is `max |A - product| / max |A|`:
+//!   for QR and the SVD a backward error (should be a small multiple of
+//!   eps); for the rSVD, whose input has rank 2k, the size of what the
+//!   rank-k approximation leaves out (about `s[k] / s[0]`), which shows
+//!   that the approximation is the expected one, not that it is exact.
 //! - Time: median of calibrated batches (timing.rs); these calls are long,
 //!   so a batch is usually one call.
 
