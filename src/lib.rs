@@ -4,6 +4,9 @@
 //! - [`runtime`]: CPU feature detection, the ISA cap, the thread pool,
 //!   aligned memory.
 //! - [`blas1`]: level-1 vector kernels.
+//! - [`gemm`]: dense and int8 matrix multiplication, Strassen.
+//! - [`quant`]: int8 quantization.
+//! - [`linalg`]: QR, the thin SVD and the randomized SVD.
 //! - [`ffi`]: the C ABI (`include/simdkern.h`); nothing else lives there.
 //!
 //! Every kernel has a scalar reference and AVX2+FMA / AVX-512 paths chosen
