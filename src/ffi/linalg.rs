@@ -151,6 +151,8 @@ fn rsvd_c<T: LinalgReal>(
     vt: *mut T,
 ) -> Result<()> {
     let opts = options(opts)?;
+    // Before the output checks: their sizes come from k, and a k too large
+    // would otherwise be reported as a (misleading) overlap or range error.
     if k > m.min(n) {
         return Err(Error::invalid(format!(
             "k = {k} exceeds min(m, n) = {}",

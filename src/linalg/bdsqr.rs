@@ -4,11 +4,11 @@
 //! `xBDSQR`): every singular value is found to high relative accuracy, the
 //! vectors by accumulating the sweeps' rotations.
 //!
-//! The rotations of one sweep are computed first (O(block) scalar work),
-//! then applied to the vectors as one sequence by
-//! [`rotation::rotate_rows`], whose fused kernels carry one row in
-//! registers through the whole sequence: that application is where the
-//! time goes, `~12 n` flops per rotation.
+//! The rotations of each sweep are computed first (O(block) scalar work)
+//! and recorded; the vectors are rotated later, in bulk, by
+//! [`apply_sequences`], whose fused kernels carry one row in registers
+//! through a whole sequence: that application is where the time goes,
+//! `~12 n` flops per rotation.
 
 use super::plane::{rotation, singular_values_2x2, svd_2x2};
 use super::rotation::log::{apply_sequences, Sequence};

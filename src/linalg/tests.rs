@@ -4,6 +4,7 @@
 //! against the known ones (computed in f64, higher precision than the f32
 //! runs and exact up to the construction's rounding for f64).
 
+use super::gaussian::Xoshiro256;
 use super::{qr_on, svd_on, LinalgReal};
 use crate::error::ErrorKind;
 use crate::gemm::{MatMut, MatRef};
@@ -34,9 +35,7 @@ impl Dense {
     }
     pub fn gaussian(rng: &mut Rng, rows: usize, cols: usize) -> Self {
         let mut m = Dense::zeros(rows, cols);
-        for x in &mut m.data {
-            *x = gaussian(rng);
-        }
+        Xoshiro256::new(rng.next_u64()).fill_gaussian(&mut m.data);
         m
     }
     pub fn cast<T: LinalgReal>(&self) -> Vec<T> {
@@ -93,13 +92,6 @@ impl Dense {
         }
         worst
     }
-}
-
-/// A standard normal sample (Box–Muller).
-pub(super) fn gaussian(rng: &mut Rng) -> f64 {
-    let u1 = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let u2 = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 /// `rows x cols` (`cols <= rows`) with orthonormal columns: modified

@@ -121,7 +121,7 @@ fn single_call_limit(quick: bool) -> f64 {
 }
 
 /// Deterministic values in [-1, 1) from a 64-bit LCG, 64-byte aligned.
-fn random_mat<T: Real>(len: usize, seed: u64) -> AlignedVec<T> {
+pub(crate) fn random_mat<T: Real>(len: usize, seed: u64) -> AlignedVec<T> {
     let mut v = aligned_filled(len, T::ZERO);
     let mut s = seed;
     for e in v.iter_mut() {

@@ -19,17 +19,9 @@ use simdkern::linalg::{qr, rsvd, svd, LinalgReal, RsvdOptions};
 /// The kernel names this section answers to in `--only`.
 pub const NAMES: [&str; 3] = ["qr", "svd", "rsvd"];
 
-/// Deterministic values in [-1, 1).
+/// Deterministic values in [-1, 1), row-major `rows x cols`.
 fn lcg_mat<T: LinalgReal>(rows: usize, cols: usize, seed: u64) -> Vec<T> {
-    let mut s = seed;
-    (0..rows * cols)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            T::from_f64((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
-        })
-        .collect()
+    crate::bench_gemm::random_mat::<T>(rows * cols, seed).to_vec()
 }
 
 /// An orthonormal `rows x cols` factor (row-major) from the library's QR.

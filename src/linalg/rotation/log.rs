@@ -43,6 +43,34 @@ pub(crate) fn apply_sequences<T: Rotate>(
     ld: usize,
     len: usize,
 ) {
+    let work: usize = seqs.iter().map(|q| q.count).sum::<usize>() * len;
+    let parts = if work >= PAR_MIN_WORK {
+        num_threads()
+    } else {
+        1
+    };
+    apply_sequences_split(isa, parts, seqs, c, s, rows, ld, len)
+}
+
+/// Rotations times columns below which the pool is not worth waking.
+const PAR_MIN_WORK: usize = 1 << 16;
+
+/// [`apply_sequences`] with the chunks split into (at most) `parts`
+/// contiguous ranges, one pool task each. A single sequence gains nothing
+/// from chunking (no row is reused across sequences), so each range then
+/// goes to the kernel whole and the kernel's own row blocks keep it in
+/// cache.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply_sequences_split<T: Rotate>(
+    isa: Isa,
+    parts: usize,
+    seqs: &[Sequence],
+    c: &[T],
+    s: &[T],
+    rows: &mut [T],
+    ld: usize,
+    len: usize,
+) {
     assert!(isa.is_supported(), "the CPU lacks {}", isa.name());
     if len == 0 {
         return;
@@ -60,12 +88,14 @@ pub(crate) fn apply_sequences<T: Rotate>(
     let chunk = (CHUNK_BYTES / std::mem::size_of::<T>()).max(1);
     let chunks = len.div_ceil(chunk);
     let base = RowsPtr(rows.as_mut_ptr());
-    let work: usize = seqs.iter().map(|q| q.count).sum::<usize>() * len;
-    let parts = if work >= 1 << 16 { num_threads() } else { 1 };
     let run = |range: std::ops::Range<usize>| {
-        for ch in range {
-            let col = ch * chunk;
-            let width = chunk.min(len - col);
+        let widths: Box<dyn Iterator<Item = (usize, usize)>> = if seqs.len() == 1 {
+            let (lo, hi) = (range.start * chunk, (range.end * chunk).min(len));
+            Box::new(std::iter::once((lo, hi - lo)))
+        } else {
+            Box::new(range.map(|ch| (ch * chunk, chunk.min(len - ch * chunk))))
+        };
+        for (col, width) in widths {
             for q in seqs.iter().filter(|q| q.count > 0) {
                 let kernel = match q.dir {
                     Direction::Forward => table.forward,

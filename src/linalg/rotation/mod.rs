@@ -33,7 +33,7 @@ mod x86_64;
 mod tests;
 
 use crate::blas1::Real;
-use crate::runtime::{active_isa, num_threads, threads, Isa};
+use crate::runtime::{active_isa, Isa};
 #[doc(hidden)]
 pub use kernels::RotationKernels;
 
@@ -67,15 +67,6 @@ impl Rotate for f64 {
     }
 }
 
-/// Below this many element updates (`count * len`) a call runs on the
-/// calling thread alone.
-const PAR_MIN_WORK: usize = 1 << 16;
-/// Narrowest block split across threads.
-const PAR_MIN_LEN: usize = 256;
-/// Columns per unit of the thread split: a multiple of every kernel's strip
-/// width, so only the last part has a narrower strip.
-const SPLIT_UNIT: usize = 128;
-
 /// Applies the rotations `(c[j], s[j])`, `j < count = c.len()`, to rows
 /// `j` and `j + 1` of the block of `count + 1` rows of `len` elements at
 /// `rows[0]`, `rows[ld]`, `rows[2 * ld]`, ..., in the order `dir` says.
@@ -108,16 +99,24 @@ pub(crate) fn rotate_rows_on<T: Rotate>(
     ld: usize,
     len: usize,
 ) {
-    let parts = if c.len().saturating_mul(len) >= PAR_MIN_WORK && len >= PAR_MIN_LEN {
-        num_threads()
-    } else {
-        1
-    };
-    rotate_rows_split(isa, parts, dir, c, s, rows, ld, len)
+    if check_args(c, s, rows.len(), ld, len) {
+        log::apply_sequences(isa, &[whole_block(dir, c.len())], c, s, rows, ld, len);
+    }
 }
 
-/// [`rotate_rows_on`] with the columns split into (at most) `parts` ranges
-/// of whole [`SPLIT_UNIT`]s, each run as one task on the pool.
+/// One sequence over the whole block.
+fn whole_block(dir: Direction, count: usize) -> log::Sequence {
+    log::Sequence {
+        first: 0,
+        count,
+        dir,
+        start: 0,
+    }
+}
+
+/// [`rotate_rows_on`] with the columns split into (at most) `parts` ranges,
+/// each run as one task on the pool (tests pick `parts`).
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn rotate_rows_split<T: Rotate>(
     isa: Isa,
@@ -129,30 +128,10 @@ pub(crate) fn rotate_rows_split<T: Rotate>(
     ld: usize,
     len: usize,
 ) {
-    assert!(isa.is_supported(), "the CPU lacks {}", isa.name());
-    if !check_args(c, s, rows.len(), ld, len) {
-        return;
+    if check_args(c, s, rows.len(), ld, len) {
+        let seqs = [whole_block(dir, c.len())];
+        log::apply_sequences_split(isa, parts, &seqs, c, s, rows, ld, len);
     }
-    let table = T::rotation_kernels(isa);
-    let kernel = match dir {
-        Direction::Forward => table.forward,
-        Direction::Backward => table.backward,
-    };
-    let base = RowsPtr(rows.as_mut_ptr());
-    let units = len.div_ceil(SPLIT_UNIT);
-    if parts <= 1 || units <= 1 {
-        // SAFETY: check_args bounds every row of the block inside `rows`,
-        // which this call borrows mutably; the ISA is supported.
-        unsafe { kernel(c, s, base.get(), ld, len) };
-        return;
-    }
-    threads::parallel_ranges(units, parts, &|r| {
-        let start = r.start * SPLIT_UNIT;
-        let end = (r.end * SPLIT_UNIT).min(len);
-        // SAFETY: as above; the column ranges of the parts are disjoint, so
-        // no element is touched by two threads.
-        unsafe { kernel(c, s, base.get().add(start), ld, end - start) };
-    });
 }
 
 /// Checks the arguments of a rotation call; `false` when there is nothing

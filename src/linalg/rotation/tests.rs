@@ -374,7 +374,7 @@ fn throughput() {
             println!(
                 "{name} {isa:?} count={count} len={len} ld={ld}: fused fwd {fwd:6.1} bwd {bwd:6.1} \
                  | pair-at-a-time {pairs:6.1} | threaded({}) {threaded:6.1} GFLOP/s",
-                num_threads()
+                crate::runtime::num_threads()
             );
         }
         let mut r2 = rows.clone();
