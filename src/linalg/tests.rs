@@ -632,3 +632,57 @@ fn rsvd_edge_cases_and_bad_input() {
         "{s:?}"
     );
 }
+
+/// Where the time of a 512 x 512 f64 SVD goes, phase by phase, on 1 and 2
+/// threads (ignored: prints timings). Run with
+/// `cargo test --release --lib svd_phase_times -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn svd_phase_times() {
+    use super::bdsqr::{bidiagonal_svd, Rows};
+    use super::bidiag::bidiagonalize;
+    use super::dense::ColMat;
+    let n = 512;
+    let isa = crate::runtime::active_isa();
+    let a = Dense::gaussian(&mut Rng::new(0x71e), n, n);
+    let view = MatRef::new(&a.data, 0, n, n, n as isize, 1).unwrap();
+    for threads in [1, 1, 1, 2, 2, 2] {
+        crate::runtime::threads::set_num_threads(threads).unwrap();
+        let t0 = std::time::Instant::now();
+        let mut bd = bidiagonalize(isa, ColMat::from_view(view));
+        let t1 = std::time::Instant::now();
+        let ld = n + 8;
+        let (mut ut, mut vt) = (
+            ColMat::<f64>::identity(ld, n),
+            ColMat::<f64>::identity(ld, n),
+        );
+        let rows = |data| Rows {
+            isa,
+            data,
+            ld,
+            len: n,
+        };
+        bidiagonal_svd(
+            &mut bd.d,
+            &mut bd.e,
+            &mut rows(vt.data_mut()),
+            &mut rows(ut.data_mut()),
+        )
+        .unwrap();
+        let t2 = std::time::Instant::now();
+        let mut u = ColMat::zeros(n, n);
+        for j in 0..n {
+            u.col_mut(j).copy_from_slice(&ut.col(j)[..n]);
+        }
+        bd.left().apply(&mut u, false, false);
+        bd.right().apply(&mut u, false, false);
+        let t3 = std::time::Instant::now();
+        let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
+        println!(
+            "{threads} thread(s): bidiagonalize {:.1} ms, bidiagonal QR {:.1} ms, back-transform (both sides) {:.1} ms",
+            ms(t0, t1),
+            ms(t1, t2),
+            ms(t2, t3)
+        );
+    }
+}

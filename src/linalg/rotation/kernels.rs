@@ -5,6 +5,7 @@
 //! Entries are `unsafe fn` because they may use instructions the CPU must
 //! have: a table is only selected for an ISA the CPU supports.
 
+use super::log::Sequence;
 use super::reference;
 use crate::runtime::Isa;
 
@@ -18,6 +19,18 @@ use crate::runtime::Isa;
 /// thread touches it during the call, and the CPU has the table's ISA.
 pub(crate) type RotateFn<T> = unsafe fn(&[T], &[T], *mut T, usize, usize);
 
+/// Several logged sequences of one direction in one pass: `(seqs, c, s,
+/// rows, ld, len)` applies `seqs` (at most the table's `wave_depth`, all
+/// in the entry's direction), in order, to the `len` columns of the rows
+/// at `rows`, row `r` at `rows + r * ld`, as applying them one after the
+/// other would, bit for bit.
+///
+/// # Safety
+/// Every row the sequences touch is valid for `len` elements and no other
+/// thread touches it during the call, every sequence's parameters lie in
+/// `c` and `s`, and the CPU has the table's ISA.
+pub(crate) type WaveFn<T> = unsafe fn(&[Sequence], &[T], &[T], *mut T, usize, usize);
+
 /// The rotation kernels of one element type on one ISA.
 #[doc(hidden)]
 pub struct RotationKernels<T: 'static> {
@@ -25,16 +38,31 @@ pub struct RotationKernels<T: 'static> {
     pub(crate) forward: RotateFn<T>,
     /// Rotations `count - 1, ..., 1, 0`.
     pub(crate) backward: RotateFn<T>,
+    /// Several sequences per pass, where that measured faster than one
+    /// at a time.
+    pub(crate) wave: Option<WaveKernels<T>>,
+}
+
+/// The wave entries of one element type on one ISA.
+pub(crate) struct WaveKernels<T: 'static> {
+    /// Forward sequences, up to `depth` per pass.
+    pub(crate) forward: WaveFn<T>,
+    /// Backward sequences, up to `depth` per pass.
+    pub(crate) backward: WaveFn<T>,
+    /// The most sequences one pass takes.
+    pub(crate) depth: usize,
 }
 
 static SCALAR_F32: RotationKernels<f32> = RotationKernels {
     forward: reference::forward::<f32>,
     backward: reference::backward::<f32>,
+    wave: None,
 };
 
 static SCALAR_F64: RotationKernels<f64> = RotationKernels {
     forward: reference::forward::<f64>,
     backward: reference::backward::<f64>,
+    wave: None,
 };
 
 /// The table of each rung for one element type, without checking that the

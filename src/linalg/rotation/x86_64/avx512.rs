@@ -106,12 +106,14 @@ impl RotVec for F64x8 {
 }
 
 /// Defines the kernel table of one element type: strips of `$w` vectors,
-/// rows loaded `$ahead` rotations early.
+/// rows loaded `$ahead` rotations early; waves of `$depth` sequences on
+/// strips of `$wave_w` vectors.
 macro_rules! wrappers {
-    ($t:ident, $v:ty, $w:literal, $ahead:literal) => {
+    ($t:ident, $v:ty, $w:literal, $ahead:literal, $wave_w:literal, $depth:literal) => {
         #[doc = concat!("Rotation kernels for ", stringify!($t), " on AVX-512.")]
         pub mod $t {
-            use super::super::super::kernels::RotationKernels;
+            use super::super::super::kernels::{RotationKernels, WaveKernels};
+            use super::super::super::log::Sequence;
 
             #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
             unsafe fn forward(c: &[$t], s: &[$t], rows: *mut $t, ld: usize, len: usize) {
@@ -123,11 +125,36 @@ macro_rules! wrappers {
                 super::super::apply::<$v, $w, $ahead, false>(c, s, rows, ld, len)
             }
 
+            /// Up to `$depth` sequences per pass, in strips of `$wave_w`
+            /// vectors (measured best of W 1-4, K 3-8 on a 512-row f64
+            /// log, `log_throughput`: W 4, K 4; more spills registers).
+            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+            unsafe fn wave<const FORWARD: bool>(
+                seqs: &[Sequence],
+                c: &[$t],
+                s: &[$t],
+                rows: *mut $t,
+                ld: usize,
+                len: usize,
+            ) {
+                super::super::wave::apply_wave::<$v, $wave_w, $depth, { $depth + 1 }, FORWARD>(
+                    seqs, c, s, rows, ld, len,
+                )
+            }
+
             /// The AVX-512 table.
-            pub(crate) static KERNELS: RotationKernels<$t> = RotationKernels { forward, backward };
+            pub(crate) static KERNELS: RotationKernels<$t> = RotationKernels {
+                forward,
+                backward,
+                wave: Some(WaveKernels {
+                    forward: wave::<true>,
+                    backward: wave::<false>,
+                    depth: $depth,
+                }),
+            };
         }
     };
 }
 
-wrappers!(f32, super::F32x16, 4, 1);
-wrappers!(f64, super::F64x8, 4, 1);
+wrappers!(f32, super::F32x16, 4, 1, 4, 4);
+wrappers!(f64, super::F64x8, 4, 1, 4, 4);

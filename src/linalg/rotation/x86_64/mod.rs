@@ -18,6 +18,7 @@
 
 pub mod avx2;
 pub mod avx512;
+mod wave;
 
 use crate::blas1::Real;
 
