@@ -644,9 +644,19 @@ fn svd_phase_times() {
     use super::dense::ColMat;
     let n = 512;
     let isa = crate::runtime::active_isa();
-    let a = Dense::gaussian(&mut Rng::new(0x71e), n, n);
-    let view = MatRef::new(&a.data, 0, n, n, n as isize, 1).unwrap();
-    for threads in [1, 1, 1, 2, 2, 2] {
+    let mut rng = Rng::new(0x71e);
+    let graded: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(-2.0 * i as f64 / (n - 1) as f64))
+        .collect();
+    let inputs = [
+        ("gaussian", Dense::gaussian(&mut rng, n, n)),
+        ("graded", with_spectrum(&mut rng, n, n, &graded)),
+    ];
+    for (threads, (name, a)) in [1, 1, 2, 2]
+        .into_iter()
+        .flat_map(|t| inputs.iter().map(move |i| (t, i)))
+    {
+        let view = MatRef::new(&a.data, 0, n, n, n as isize, 1).unwrap();
         crate::runtime::threads::set_num_threads(threads).unwrap();
         let t0 = std::time::Instant::now();
         let mut bd = bidiagonalize(isa, ColMat::from_view(view));
@@ -670,6 +680,25 @@ fn svd_phase_times() {
         )
         .unwrap();
         let t2 = std::time::Instant::now();
+        let sub = ut
+            .data_mut()
+            .iter()
+            .chain(vt.data_mut().iter())
+            .filter(|x| x.is_subnormal())
+            .count();
+        let tiny = ut
+            .data_mut()
+            .iter()
+            .chain(vt.data_mut().iter())
+            .filter(|x| **x != 0.0 && x.abs() < 1e-200)
+            .count();
+        let zeros = ut
+            .data_mut()
+            .iter()
+            .chain(vt.data_mut().iter())
+            .filter(|x| **x == 0.0)
+            .count();
+        println!("subnormal {sub}, tiny {tiny}, zeros {zeros}");
         let mut u = ColMat::zeros(n, n);
         for j in 0..n {
             u.col_mut(j).copy_from_slice(&ut.col(j)[..n]);
@@ -679,7 +708,7 @@ fn svd_phase_times() {
         let t3 = std::time::Instant::now();
         let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
         println!(
-            "{threads} thread(s): bidiagonalize {:.1} ms, bidiagonal QR {:.1} ms, back-transform (both sides) {:.1} ms",
+            "{name} {threads} thread(s): bidiagonalize {:.1} ms, bidiagonal QR {:.1} ms, back-transform (both sides) {:.1} ms",
             ms(t0, t1),
             ms(t1, t2),
             ms(t2, t3)

@@ -23,7 +23,8 @@ pub(crate) type RotateFn<T> = unsafe fn(&[T], &[T], *mut T, usize, usize);
 /// rows, ld, len)` applies `seqs` (at most the table's `wave_depth`, all
 /// in the entry's direction), in order, to the `len` columns of the rows
 /// at `rows`, row `r` at `rows + r * ld`, as applying them one after the
-/// other would, bit for bit.
+/// other would, bit for bit, except that entries below
+/// `sqrt(MIN_POSITIVE)` are stored as zero (see `x86_64/wave.rs`).
 ///
 /// # Safety
 /// Every row the sequences touch is valid for `len` elements and no other

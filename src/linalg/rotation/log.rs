@@ -14,7 +14,9 @@
 //! sequences per pass over the rows, so each row is loaded and stored once
 //! per pass rather than once per sequence. Measured with `log_throughput`
 //! (Xeon, 512 rows of 512 f64, ld 520, one thread): 20 GFLOP/s one
-//! sequence at a time, 42 in waves of 4.
+//! sequence at a time, 42 in waves of 4. The wave kernels also flush
+//! entries below `sqrt(MIN_POSITIVE)` to zero, which keeps subnormals (and
+//! their microcode assists) out of the vector blocks.
 
 use super::{Direction, Rotate, RowsPtr};
 use crate::runtime::{num_threads, threads, Isa};
@@ -267,6 +269,74 @@ mod tests {
                         );
                     }
                 }
+            }
+        });
+    }
+
+    /// On the wave paths, stored entries below sqrt(MIN_POSITIVE) become
+    /// zero (no subnormal survives), and everything else stays within
+    /// rounding of the reference: rotations by tiny sines applied to rows
+    /// of tiny and unit entries.
+    #[test]
+    fn wave_paths_flush_tiny_entries() {
+        for_each_isa("wave_paths_flush_tiny_entries", |isa| {
+            if f64::rotation_kernels(isa).wave.is_none() {
+                println!("wave_paths_flush_tiny_entries: {isa:?} has no wave kernels, skipped");
+                return;
+            }
+            let (n, len) = (12, 40);
+            let mut rng = Rng::new(0x7177);
+            let (mut seqs, mut c, mut s) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..30 {
+                seqs.push(Sequence {
+                    first: 0,
+                    count: n - 1,
+                    dir: Direction::Forward,
+                    start: c.len(),
+                });
+                for _ in 0..n - 1 {
+                    let sine = 1e-20 * (1.0 + rng.signed_unit().abs());
+                    c.push((1.0 - sine * sine).sqrt());
+                    s.push(sine);
+                }
+            }
+            // Unit columns, and columns of alternating zeros and 1e-300s,
+            // which the sines turn into subnormals.
+            let rows: Vec<f64> = (0..n * len)
+                .map(|i| match ((i % len) % 2, (i / len) % 2) {
+                    (0, _) => rng.signed_unit(),
+                    (_, 0) => 0.0,
+                    _ => 1e-300 * rng.signed_unit(),
+                })
+                .collect();
+            let mut bulk = rows.clone();
+            apply_sequences(isa, &seqs, &c, &s, &mut bulk, len, len);
+            let mut exact = rows.clone();
+            for q in &seqs {
+                let r = q.start..q.start + q.count;
+                super::super::reference::rotate_rows(
+                    q.dir,
+                    &c[r.clone()],
+                    &s[r],
+                    &mut exact,
+                    len,
+                    len,
+                );
+            }
+            let floor = f64::MIN_POSITIVE.sqrt();
+            assert!(
+                exact.iter().any(|x| x.is_subnormal()),
+                "the log must reach subnormals"
+            );
+            for (i, (x, y)) in bulk.iter().zip(&exact).enumerate() {
+                assert!(
+                    *x == 0.0 || x.abs() >= floor,
+                    "{isa:?}: element {i} = {x:e} kept"
+                );
+                assert!(
+                    (x - y).abs() <= 1e-15 * y.abs().max(floor),
+                    "{isa:?}: element {i}: {x:e} vs {y:e}"
+                );
             }
         });
     }

@@ -105,6 +105,32 @@ impl RotVec for F64x8 {
     }
 }
 
+impl super::wave::FlushTiny for F32x16 {
+    #[inline(always)]
+    unsafe fn flush_tiny(v: __m512) -> __m512 {
+        // 2^-63 = sqrt(f32::MIN_POSITIVE). NaN compares unordered: kept.
+        let tiny = _mm512_cmp_ps_mask(
+            _mm512_abs_ps(v),
+            _mm512_set1_ps(f32::from_bits(0x2000_0000)),
+            _CMP_LT_OQ,
+        );
+        _mm512_maskz_mov_ps(!tiny, v)
+    }
+}
+
+impl super::wave::FlushTiny for F64x8 {
+    #[inline(always)]
+    unsafe fn flush_tiny(v: __m512d) -> __m512d {
+        // 2^-511 = sqrt(f64::MIN_POSITIVE). NaN compares unordered: kept.
+        let tiny = _mm512_cmp_pd_mask(
+            _mm512_abs_pd(v),
+            _mm512_set1_pd(f64::from_bits(0x2000_0000_0000_0000)),
+            _CMP_LT_OQ,
+        );
+        _mm512_maskz_mov_pd(!tiny, v)
+    }
+}
+
 /// Defines the kernel table of one element type: strips of `$w` vectors,
 /// rows loaded `$ahead` rotations early; waves of `$depth` sequences on
 /// strips of `$wave_w` vectors.
