@@ -100,6 +100,7 @@ use super::matrix::{MatMut, MatRef};
 use super::{check_shapes, gemm};
 use crate::error::{Error, ErrorKind, Result};
 use crate::runtime::alloc::{AlignedVec, ALIGN};
+use crate::runtime::threads::SharedMut;
 use std::any::TypeId;
 use std::cell::Cell;
 
@@ -499,10 +500,10 @@ fn rsub_assign<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>) {
 fn scale<T: GemmReal>(dst: MatMut<T>, beta: T) {
     let mut dst = if column_major(&dst) { dst.t() } else { dst };
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
-    let d = RowsPtr(dst.ptr());
+    let d = SharedMut(dst.ptr());
     for_each_row(rows, cols, &|i| {
         // Capture the Sync wrapper, not its raw field.
-        let d: RowsPtr<T> = d;
+        let d: SharedMut<T> = d;
         // SAFETY: row i of dst, touched only by this call of the body.
         unsafe {
             for j in 0..cols {
@@ -524,10 +525,10 @@ fn zip_into<T: GemmReal>(dst: MatMut<T>, x: MatRef<T>, y: MatRef<T>, f: impl Fn(
     };
     let contiguous = dst.cs() == 1 && x.cs() == 1 && y.cs() == 1;
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
-    let d = RowsPtr(dst.ptr());
+    let d = SharedMut(dst.ptr());
     for_each_row(rows, cols, &|i| {
         // Capture the Sync wrapper, not its raw field.
-        let d: RowsPtr<T> = d;
+        let d: SharedMut<T> = d;
         // SAFETY: row i of dst, written only by this call of the body; the
         // views alias nothing else (checked by their constructors).
         unsafe {
@@ -555,10 +556,10 @@ fn update<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>, f: impl Fn(T, T) -> T + Syn
     };
     let contiguous = dst.cs() == 1 && y.cs() == 1;
     let (rows, cols, rs, cs) = (dst.rows(), dst.cols(), dst.rs(), dst.cs());
-    let d = RowsPtr(dst.ptr());
+    let d = SharedMut(dst.ptr());
     for_each_row(rows, cols, &|i| {
         // Capture the Sync wrapper, not its raw field.
-        let d: RowsPtr<T> = d;
+        let d: SharedMut<T> = d;
         // SAFETY: as in `zip_into`.
         unsafe {
             if contiguous {
@@ -575,15 +576,6 @@ fn update<T: GemmReal>(dst: MatMut<T>, y: MatRef<T>, f: impl Fn(T, T) -> T + Syn
         }
     });
 }
-
-/// The rows of a mutable view, shared by the threads of one pass: each
-/// row is written by exactly one call of the pass's body.
-#[derive(Copy, Clone)]
-struct RowsPtr<T>(*mut T);
-// SAFETY: see the type's doc: rows are disjoint between threads.
-unsafe impl<T> Send for RowsPtr<T> {}
-// SAFETY: as above.
-unsafe impl<T> Sync for RowsPtr<T> {}
 
 /// Runs `body(i)` for every row `0..rows`, on the library pool when the
 /// pass is large enough to pay for it. Rows are independent, so the result

@@ -680,25 +680,6 @@ fn svd_phase_times() {
         )
         .unwrap();
         let t2 = std::time::Instant::now();
-        let sub = ut
-            .data_mut()
-            .iter()
-            .chain(vt.data_mut().iter())
-            .filter(|x| x.is_subnormal())
-            .count();
-        let tiny = ut
-            .data_mut()
-            .iter()
-            .chain(vt.data_mut().iter())
-            .filter(|x| **x != 0.0 && x.abs() < 1e-200)
-            .count();
-        let zeros = ut
-            .data_mut()
-            .iter()
-            .chain(vt.data_mut().iter())
-            .filter(|x| **x == 0.0)
-            .count();
-        println!("subnormal {sub}, tiny {tiny}, zeros {zeros}");
         let mut u = ColMat::zeros(n, n);
         for j in 0..n {
             u.col_mut(j).copy_from_slice(&ut.col(j)[..n]);

@@ -312,3 +312,23 @@ pub fn parallel_ranges(items: usize, parts: usize, f: &(dyn Fn(std::ops::Range<u
     }
     parallel_for(groups, &|g| f(g * items / groups..(g + 1) * items / groups));
 }
+
+/// A mutable base pointer shared by the tasks of one parallel region, for
+/// kernels whose tasks write disjoint parts of one buffer (rows, columns,
+/// chunks). Whoever creates it borrows the buffer mutably for the whole
+/// region and hands each task a part no other task touches.
+#[derive(Copy, Clone)]
+pub(crate) struct SharedMut<T>(pub *mut T);
+
+// SAFETY: see the type's doc: the tasks' parts are disjoint.
+unsafe impl<T> Send for SharedMut<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for SharedMut<T> {}
+
+impl<T> SharedMut<T> {
+    /// The base pointer.
+    #[inline]
+    pub(crate) fn get(&self) -> *mut T {
+        self.0
+    }
+}

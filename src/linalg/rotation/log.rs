@@ -18,8 +18,9 @@
 //! entries below `sqrt(MIN_POSITIVE)` to zero, which keeps subnormals (and
 //! their microcode assists) out of the vector blocks.
 
-use super::{Direction, Rotate, RowsPtr};
-use crate::runtime::{num_threads, threads, Isa};
+use super::{Direction, Rotate};
+use crate::runtime::threads::{self, SharedMut};
+use crate::runtime::{num_threads, Isa};
 
 /// Bytes of each row a chunk covers.
 const CHUNK_BYTES: usize = 256;
@@ -114,7 +115,7 @@ pub(crate) fn apply_sequences_split<T: Rotate>(
     let table = T::rotation_kernels(isa);
     let chunk = (CHUNK_BYTES / std::mem::size_of::<T>()).max(1);
     let chunks = len.div_ceil(chunk);
-    let base = RowsPtr(rows.as_mut_ptr());
+    let base = SharedMut(rows.as_mut_ptr());
     // The passes of the wave kernels, once for every chunk.
     let groups = match &table.wave {
         Some(wave) if seqs.len() > 1 => waves(seqs, wave.depth),

@@ -160,17 +160,3 @@ fn check_args<T>(c: &[T], s: &[T], rows: usize, ld: usize, len: usize) -> bool {
     );
     true
 }
-
-/// The block's base pointer, shared by the column-range tasks.
-struct RowsPtr<T>(*mut T);
-
-// SAFETY: the tasks write disjoint column ranges of the block, which the
-// caller borrows mutably for the whole parallel region.
-unsafe impl<T: Send> Sync for RowsPtr<T> {}
-
-impl<T> RowsPtr<T> {
-    #[inline]
-    fn get(&self) -> *mut T {
-        self.0
-    }
-}
