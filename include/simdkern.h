@@ -122,6 +122,26 @@
  */
 #define SK_ISA_AVX512_VNNI 3
 
+
+
+
+
+/**
+ * Largest fraction of non-zeros in A for which the CSR path is taken
+ * (measured on the development machine, see docs/PERFORMANCE.md: the
+ * SpMM plus the conversion beat dense GEMM below it for n from 1 to 256).
+ */
+#define SPARSE_MAX_DENSITY 0.05
+
+/**
+ * A sparse matrix in canonical CSR form (columns strictly increasing
+ * within each row, duplicates summed) with f32 or f64 values, created by
+ * `sk_csr_new_*`, `sk_csr_from_dense_*`, `sk_csr_transpose` or
+ * `sk_csr_spgemm` and released with `sk_csr_free`. Immutable: one handle
+ * may be used from several threads at once.
+ */
+typedef struct sk_csr sk_csr;
+
 /**
  * A linear layer `y = x W^T + bias` on int8 weights quantized per output
  * row and packed once for the CPU's integer kernels (VPDPBUSD on AVX-512
@@ -806,6 +826,293 @@ sk_status sk_alloc(size_t size, size_t align, void **out);
  * `ptr` must be NULL or a live block from `sk_alloc`.
  */
 void sk_free(void *ptr);
+
+/**
+ * Creates a CSR matrix from caller arrays, which are copied and checked:
+ * `indptr` has `rows + 1` entries, starts at 0, never decreases and ends
+ * at `nnz`; every column index is in `[0, cols)`. Rows whose columns are
+ * not strictly increasing are sorted, their duplicates summed in input
+ * order; explicit zeros are kept.
+ *
+ * @param rows, cols  shape (either may be 0)
+ * @param nnz         entries in `indices` and `values` (NULL is fine when 0)
+ * @param indptr      row pointers, `rows + 1` entries
+ * @param indices     column indices, `nnz` entries
+ * @param values      values, `nnz` entries
+ * @param out         receives the handle (free it with `sk_csr_free`)
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (the
+ *         message names the first bad position: `indptr[0]`, a decreasing
+ *         `indptr[i]`, `indptr[rows] != nnz`, an index out of range),
+ *         `SK_ERR_OUT_OF_MEMORY`. Thread-safe.
+ */
+sk_status sk_csr_new_f64(size_t rows,
+                         size_t cols,
+                         size_t nnz,
+                         const int64_t *indptr,
+                         const int32_t *indices,
+                         const double *values,
+                         struct sk_csr **out);
+
+/**
+ * Single-precision `sk_csr_new_f64`.
+ *
+ * @return as `sk_csr_new_f64`.
+ */
+sk_status sk_csr_new_f32(size_t rows,
+                         size_t cols,
+                         size_t nnz,
+                         const int64_t *indptr,
+                         const int32_t *indices,
+                         const float *values,
+                         struct sk_csr **out);
+
+/**
+ * Releases a handle; NULL does nothing. The handle must not be in use by
+ * another thread.
+ */
+void sk_csr_free(struct sk_csr *a);
+
+/**
+ * The shape and the number of stored entries of a handle.
+ *
+ * @param rows, cols, nnz  receive the values; each may be NULL (skipped)
+ * @return `SK_OK` or `SK_ERR_NULL_POINTER` (a is NULL). Thread-safe.
+ */
+sk_status sk_csr_shape(const struct sk_csr *a, size_t *rows, size_t *cols, size_t *nnz);
+
+/**
+ * Copies a handle's canonical arrays out: `indptr` (`rows + 1` entries),
+ * `indices` and `values` (`nnz` each; sizes from `sk_csr_shape`).
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (the
+ *         handle holds f32 values, or the arrays overlap). Thread-safe.
+ */
+sk_status sk_csr_export_f64(const struct sk_csr *a,
+                            int64_t *indptr,
+                            int32_t *indices,
+                            double *values);
+
+/**
+ * Single-precision `sk_csr_export_f64`.
+ *
+ * @return as `sk_csr_export_f64`.
+ */
+sk_status sk_csr_export_f32(const struct sk_csr *a,
+                            int64_t *indptr,
+                            int32_t *indices,
+                            float *values);
+
+/**
+ * Sparse matrix times vector: `y = alpha * A x + beta * y` (x has
+ * `cols(A)` elements, y `rows(A)`). `beta == 0` does not read y (NaN
+ * there does not leak); `alpha == 0` does not read x. Rows are spread
+ * over the pool in nnz-balanced chunks; the result does not depend on the
+ * thread count.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (the
+ *         handle holds f32 values, y overlaps x). Thread-safe for
+ *         distinct y.
+ */
+sk_status sk_csr_spmv_f64(const struct sk_csr *a,
+                          double alpha,
+                          const double *x,
+                          double beta,
+                          double *y);
+
+/**
+ * Single-precision `sk_csr_spmv_f64`.
+ *
+ * @return as `sk_csr_spmv_f64`.
+ */
+sk_status sk_csr_spmv_f32(const struct sk_csr *a,
+                          float alpha,
+                          const float *x,
+                          float beta,
+                          float *y);
+
+/**
+ * Sparse matrix times dense matrix: `C = alpha * A B + beta * C` with B
+ * `cols(A) x n` and C `rows(A) x n`, strides in elements (any non-zero
+ * values). Vectorized across the n columns when B's rows are contiguous
+ * (`csb == 1`); other B layouts take a scalar loop. `beta == 0` does not
+ * read C. The result does not depend on the thread count.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (the
+ *         handle holds f32 values, zero stride, C overlapping B, C strides
+ *         that make two elements share an address). Thread-safe for
+ *         distinct C.
+ */
+sk_status sk_csr_spmm_f64(const struct sk_csr *a,
+                          size_t n,
+                          double alpha,
+                          const double *b,
+                          ptrdiff_t rsb,
+                          ptrdiff_t csb,
+                          double beta,
+                          double *c,
+                          ptrdiff_t rsc,
+                          ptrdiff_t csc);
+
+/**
+ * Single-precision `sk_csr_spmm_f64`.
+ *
+ * @return as `sk_csr_spmm_f64`.
+ */
+sk_status sk_csr_spmm_f32(const struct sk_csr *a,
+                          size_t n,
+                          float alpha,
+                          const float *b,
+                          ptrdiff_t rsb,
+                          ptrdiff_t csb,
+                          float beta,
+                          float *c,
+                          ptrdiff_t rsc,
+                          ptrdiff_t csc);
+
+/**
+ * Sparse times sparse: `*out = A B` (Gustavson: a symbolic then a
+ * numeric phase, dense or hash accumulator per row, rows over the pool),
+ * canonical, with the value type of A and B.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (A and
+ *         B hold different value types), `SK_ERR_DIMENSION_MISMATCH`
+ *         (`cols(A) != rows(B)`), `SK_ERR_OUT_OF_MEMORY`. Thread-safe.
+ */
+sk_status sk_csr_spgemm(const struct sk_csr *a, const struct sk_csr *b, struct sk_csr **out);
+
+/**
+ * The transpose of A as a new canonical handle.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (A has
+ *         more than 2^31 rows), `SK_ERR_OUT_OF_MEMORY`. Thread-safe.
+ */
+sk_status sk_csr_transpose(const struct sk_csr *a, struct sk_csr **out);
+
+/**
+ * A CSR handle from a dense `rows x cols` matrix (strides in elements),
+ * keeping the entries with `|x| > threshold` and every NaN.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT`
+ *         (negative or NaN threshold, zero stride, more than 2^31
+ *         columns), `SK_ERR_OUT_OF_MEMORY`. Thread-safe.
+ */
+sk_status sk_csr_from_dense_f64(size_t rows,
+                                size_t cols,
+                                const double *a,
+                                ptrdiff_t rsa,
+                                ptrdiff_t csa,
+                                double threshold,
+                                struct sk_csr **out);
+
+/**
+ * Single-precision `sk_csr_from_dense_f64`.
+ *
+ * @return as `sk_csr_from_dense_f64`.
+ */
+sk_status sk_csr_from_dense_f32(size_t rows,
+                                size_t cols,
+                                const float *a,
+                                ptrdiff_t rsa,
+                                ptrdiff_t csa,
+                                float threshold,
+                                struct sk_csr **out);
+
+/**
+ * Writes A into the dense `rows(A) x cols(A)` matrix C (strides in
+ * elements), zeros where A stores nothing.
+ *
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (the
+ *         handle holds f32 values, zero stride, C strides that make two
+ *         elements share an address). Thread-safe for distinct C.
+ */
+sk_status sk_csr_to_dense_f64(const struct sk_csr *a, double *c, ptrdiff_t rsc, ptrdiff_t csc);
+
+/**
+ * Single-precision `sk_csr_to_dense_f64`.
+ *
+ * @return as `sk_csr_to_dense_f64`.
+ */
+sk_status sk_csr_to_dense_f32(const struct sk_csr *a, float *c, ptrdiff_t rsc, ptrdiff_t csc);
+
+/**
+ * Counts the entries of a dense `rows x cols` matrix that are not zero
+ * (NaN counts), the quantity `sk_matmul_auto_*` decides on.
+ *
+ * @param nonzeros  receives the count
+ * @param density   receives `count / (rows * cols)` (0 for an empty
+ *                  matrix); may be NULL
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (zero
+ *         stride). Thread-safe.
+ */
+sk_status sk_density_f64(size_t rows,
+                         size_t cols,
+                         const double *a,
+                         ptrdiff_t rsa,
+                         ptrdiff_t csa,
+                         size_t *nonzeros,
+                         double *density);
+
+/**
+ * Single-precision `sk_density_f64`.
+ *
+ * @return as `sk_density_f64`.
+ */
+sk_status sk_density_f32(size_t rows,
+                         size_t cols,
+                         const float *a,
+                         ptrdiff_t rsa,
+                         ptrdiff_t csa,
+                         size_t *nonzeros,
+                         double *density);
+
+/**
+ * `C = alpha * A B + beta * C` for dense A (`m x k`), B (`k x n`) and C
+ * (`m x n`), strides as `sk_dgemm`, choosing per call between dense GEMM
+ * and CSR SpMM from the share of non-zeros in A (at most 5%, and A of at
+ * least 4096 elements, takes CSR; the crossover was measured, see
+ * docs/PERFORMANCE.md). A is scanned once; the scan stops as soon as A is
+ * too dense. Semantics as `sk_dgemm` (`beta == 0` does not read C).
+ *
+ * @param path  receives `SK_MATMUL_DENSE` or `SK_MATMUL_SPARSE`; may be NULL
+ * @return the statuses of `sk_dgemm`, and `SK_ERR_OUT_OF_MEMORY` when the
+ *         CSR copy of A cannot be allocated. Thread-safe for distinct C.
+ */
+sk_status sk_matmul_auto_f64(size_t m,
+                             size_t n,
+                             size_t k,
+                             double alpha,
+                             const double *a,
+                             ptrdiff_t rsa,
+                             ptrdiff_t csa,
+                             const double *b,
+                             ptrdiff_t rsb,
+                             ptrdiff_t csb,
+                             double beta,
+                             double *c,
+                             ptrdiff_t rsc,
+                             ptrdiff_t csc,
+                             uint32_t *path);
+
+/**
+ * Single-precision `sk_matmul_auto_f64`.
+ *
+ * @return as `sk_matmul_auto_f64`.
+ */
+sk_status sk_matmul_auto_f32(size_t m,
+                             size_t n,
+                             size_t k,
+                             float alpha,
+                             const float *a,
+                             ptrdiff_t rsa,
+                             ptrdiff_t csa,
+                             const float *b,
+                             ptrdiff_t rsb,
+                             ptrdiff_t csb,
+                             float beta,
+                             float *c,
+                             ptrdiff_t rsc,
+                             ptrdiff_t csc,
+                             uint32_t *path);
 
 #ifdef __cplusplus
 }  // extern "C"

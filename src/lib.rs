@@ -7,6 +7,7 @@
 //! - [`gemm`]: dense and int8 matrix multiplication, Strassen.
 //! - [`quant`]: int8 quantization.
 //! - [`linalg`]: QR, the thin SVD and the randomized SVD.
+//! - [`sparse`]: CSR matrices, SpMV, SpMM, SpGEMM, conversions.
 //! - [`ffi`]: the C ABI (`include/simdkern.h`); nothing else lives there.
 //!
 //! Every kernel has a scalar reference and AVX2+FMA / AVX-512 paths chosen
@@ -22,6 +23,7 @@ pub mod gemm;
 pub mod linalg;
 pub mod quant;
 pub mod runtime;
+pub mod sparse;
 #[cfg(test)]
 mod testutil;
 

@@ -12,7 +12,7 @@ pub mod real;
 pub mod reference;
 pub mod strided;
 #[cfg(target_arch = "x86_64")]
-mod x86_64;
+pub(crate) mod x86_64;
 
 #[cfg(test)]
 mod tests;

@@ -73,7 +73,11 @@ fn out_matrix<'a, T>(
 }
 
 /// An output vector of `len` elements and its byte range.
-fn out_vector<'a, T>(name: &str, ptr: *mut T, len: usize) -> Result<(&'a mut [T], Range<usize>)> {
+pub(super) fn out_vector<'a, T>(
+    name: &str,
+    ptr: *mut T,
+    len: usize,
+) -> Result<(&'a mut [T], Range<usize>)> {
     let range = region(ptr.cast_const(), len).map_err(|f| f.error(name))?;
     // SAFETY: the region was checked; the caller promises it is writable.
     let slice = unsafe {
@@ -90,7 +94,7 @@ fn out_vector<'a, T>(name: &str, ptr: *mut T, len: usize) -> Result<(&'a mut [T]
 }
 
 /// Fails when any two of the named ranges overlap.
-fn all_disjoint(ranges: &[(&str, &Range<usize>)]) -> Result<()> {
+pub(super) fn all_disjoint(ranges: &[(&str, &Range<usize>)]) -> Result<()> {
     for (i, a) in ranges.iter().enumerate() {
         for b in &ranges[i + 1..] {
             disjoint(*a, *b)?;

@@ -19,6 +19,7 @@ pub mod int8;
 pub mod linalg;
 pub mod quant;
 pub mod runtime;
+pub mod sparse;
 
 /// Result code of every fallible simdkern function. Values are pinned and
 /// new codes are only appended.

@@ -2,5 +2,5 @@
 
 pub mod avx2;
 pub mod avx512;
-mod simd;
+pub(crate) mod simd;
 pub mod vnni;
