@@ -41,7 +41,6 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
         )));
     }
     let rows = a.rows();
-    let t0 = std::time::Instant::now();
     // Flops of each row, then chunks of about CHUNK_FLOPS.
     let mut flops = try_vec::<usize>(rows, "row flop counts")?;
     for (i, f) in flops.iter_mut().enumerate() {
@@ -53,7 +52,6 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
             .sum();
     }
     let chunks = flop_chunks(&flops);
-    eprintln!("flops {:?}", t0.elapsed());
     let dense = b.cols() <= DENSE_MAX_COLS;
 
     // Symbolic phase: row lengths of C into indptr[i + 1].
@@ -71,7 +69,6 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
         indptr[i + 1] += indptr[i];
     }
     let nnz = indptr[rows];
-    eprintln!("symbolic {:?}", t0.elapsed());
     if nnz > i64::MAX as usize {
         return Err(Error::invalid(format!("the product has {nnz} entries")));
     }
@@ -105,7 +102,6 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
             };
         }
     })?;
-    eprintln!("numeric {:?}", t0.elapsed());
     // SAFETY: the numeric phase wrote all nnz elements of both arrays.
     unsafe {
         indices.set_len(nnz);

@@ -35,7 +35,7 @@ pub struct BenchOpts {
 }
 
 /// Every kernel the tool times, in print order.
-pub const KERNELS: [&str; 17] = [
+pub const KERNELS: [&str; 20] = [
     "sdot",
     "ddot",
     "dot_u8s8",
@@ -53,6 +53,9 @@ pub const KERNELS: [&str; 17] = [
     "qr",
     "svd",
     "rsvd",
+    "spmv",
+    "spmm",
+    "spgemm",
 ];
 
 /// The per-element work of one kernel call.
@@ -237,6 +240,7 @@ pub fn run(opts: &BenchOpts) -> Result<(), String> {
         ctx.wants(k)
     })?;
     crate::bench_linalg::tables(ctx.timer, opts.quick, |k| ctx.wants(k));
+    crate::bench_sparse::tables(&ctx.limits, ctx.timer, opts.quick, |k| ctx.wants(k));
     println!();
     println!("total {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
