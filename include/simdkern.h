@@ -127,13 +127,6 @@
 
 
 /**
- * Largest fraction of non-zeros in A for which the CSR path is taken
- * (measured on the development machine, see docs/PERFORMANCE.md: the
- * SpMM plus the conversion beat dense GEMM below it for n from 1 to 256).
- */
-#define SPARSE_MAX_DENSITY 0.05
-
-/**
  * A sparse matrix in canonical CSR form (columns strictly increasing
  * within each row, duplicates summed) with f32 or f64 values, created by
  * `sk_csr_new_*`, `sk_csr_from_dense_*`, `sk_csr_transpose` or
@@ -1068,9 +1061,10 @@ sk_status sk_density_f32(size_t rows,
 /**
  * `C = alpha * A B + beta * C` for dense A (`m x k`), B (`k x n`) and C
  * (`m x n`), strides as `sk_dgemm`, choosing per call between dense GEMM
- * and CSR SpMM from the share of non-zeros in A (at most 5%, and A of at
- * least 4096 elements, takes CSR; the crossover was measured, see
- * docs/PERFORMANCE.md). A is scanned once; the scan stops as soon as A is
+ * and CSR SpMM from the share of non-zeros in A: CSR when A has at least
+ * 4096 elements and at most 1.5% (8 <= n < 32), 4% (32 <= n < 128) or
+ * 8% (n >= 128) of them are non-zero; n < 8 always takes GEMM (the
+ * crossovers were measured, see docs/PERFORMANCE.md). A is scanned once; the scan stops as soon as A is
  * too dense. Semantics as `sk_dgemm` (`beta == 0` does not read C).
  *
  * @param path  receives `SK_MATMUL_DENSE` or `SK_MATMUL_SPARSE`; may be NULL

@@ -27,7 +27,7 @@ use crate::error::Result;
 use crate::gemm::{MatMut, MatRef};
 use crate::runtime::active_isa;
 
-pub use auto::{matmul_auto, MatmulPath};
+pub use auto::{matmul_auto, sparse_max_density, MatmulPath};
 pub use convert::{density, from_dense, to_dense, transpose};
 pub use csr::Csr;
 pub use kernels::SparseReal;

@@ -542,3 +542,56 @@ fn sparse_throughput() {
     let t = best(&mut || drop(spgemm(&s, &s).unwrap()));
     println!("spgemm 100k 10/row squared: {t:.1} ms");
 }
+
+/// The crossover of `matmul_auto`: dense GEMM against conversion + SpMM
+/// on random A of several densities, one thread:
+/// `cargo test --release --lib auto_crossover -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn auto_crossover() {
+    use std::time::Instant;
+    crate::runtime::threads::set_num_threads(1).unwrap();
+    let best = |f: &mut dyn FnMut()| {
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let (m, k) = (1024, 1024);
+    for n in [1, 16, 64, 256] {
+        for density in [0.005, 0.01, 0.02, 0.05, 0.1, 0.2] {
+            let mut rng = Rng::new(1);
+            let a: Vec<f64> = (0..m * k)
+                .map(|_| {
+                    let keep = (rng.next_u64() as f64 / u64::MAX as f64) < density;
+                    if keep {
+                        rng.signed_unit()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let b: Vec<f64> = (0..k * n).map(|_| rng.signed_unit()).collect();
+            let mut c = vec![0.0; m * n];
+            let (av, bv) = (
+                MatRef::row_major(&a, m, k).unwrap(),
+                MatRef::row_major(&b, k, n).unwrap(),
+            );
+            let dense = best(&mut || {
+                crate::gemm::gemm(1.0, av, bv, 0.0, MatMut::row_major(&mut c, m, n).unwrap())
+                    .unwrap()
+            });
+            let sparse = best(&mut || {
+                let s = from_dense(av, 0.0).unwrap();
+                spmm(&s, 1.0, bv, 0.0, MatMut::row_major(&mut c, m, n).unwrap()).unwrap()
+            });
+            println!(
+                "n {n:3} density {density:5.3}: dense {dense:7.3} ms, csr {sparse:7.3} ms, dense/csr {:5.2}",
+                dense / sparse
+            );
+        }
+    }
+}
