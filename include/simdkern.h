@@ -122,9 +122,15 @@
  */
 #define SK_ISA_AVX512_VNNI 3
 
+/**
+ * `sk_matmul_auto_*` took dense GEMM.
+ */
+#define SK_MATMUL_DENSE 0
 
-
-
+/**
+ * `sk_matmul_auto_*` converted A to CSR and took SpMM.
+ */
+#define SK_MATMUL_SPARSE 1
 
 /**
  * A sparse matrix in canonical CSR form (columns strictly increasing

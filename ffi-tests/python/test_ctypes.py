@@ -8,9 +8,11 @@ repository. Plain unittest, so nothing beyond numpy is needed.
 """
 
 import ctypes
+import itertools
 import math
 import os
 import sys
+import tempfile
 import unittest
 from ctypes import POINTER, c_char_p, c_double, c_float, c_int32, c_size_t, c_uint32
 from pathlib import Path
@@ -21,11 +23,14 @@ REPO = Path(__file__).resolve().parents[2]
 LIB_PATH = os.environ.get("SIMDKERN_LIB") or str(REPO / "target" / "release" / "libsimdkern.so")
 
 # Values from include/simdkern.h.
-SK_OK, SK_ERR_NULL_POINTER, SK_ERR_INVALID_ARGUMENT = 0, 1, 2
+SK_OK, SK_ERR_NULL_POINTER, SK_ERR_INVALID_ARGUMENT, SK_ERR_DIMENSION_MISMATCH = 0, 1, 2, 3
 SK_ISA_SCALAR, SK_ISA_AVX512_VNNI = 0, 3
 SK_DOT_U8S8_SAFE_N = 65793
 SK_GEMM_INT8_MAX_K = 65793
 SIZE_MAX = 2 ** (8 * ctypes.sizeof(c_size_t)) - 1
+# sk_matmul_auto_*'s path values (MatmulPath in src/sparse/auto.rs);
+# TestSparse.test_header_defines_matmul_paths checks the header has them.
+SK_MATMUL_DENSE, SK_MATMUL_SPARSE = 0, 1
 
 c_ptrdiff = ctypes.c_ssize_t  # ptrdiff_t and ssize_t agree on every supported ABI
 c_status = c_int32
@@ -44,6 +49,9 @@ def load():
     f32p, f64p = POINTER(c_float), POINTER(c_double)
     u8p, s8p = POINTER(ctypes.c_uint8), POINTER(ctypes.c_int8)
     sizep = POINTER(c_size_t)
+    i64p, i32p = POINTER(ctypes.c_int64), POINTER(c_int32)
+    # sk_csr is opaque: a void pointer here.
+    csr, csrp = ctypes.c_void_p, POINTER(ctypes.c_void_p)
     signatures = {
         "sk_version_number": (c_uint32, []),
         "sk_status_str": (c_char_p, [c_status]),
@@ -73,6 +81,36 @@ def load():
         "sk_qlinear_shape": (c_status, [ctypes.c_void_p, sizep, sizep]),
         "sk_qlinear_forward_f32": (c_status, [ctypes.c_void_p, c_size_t, f32p, c_ptrdiff, c_ptrdiff,
                                               f32p, c_ptrdiff, c_ptrdiff]),
+        "sk_csr_new_f64": (c_status, [c_size_t, c_size_t, c_size_t, i64p, i32p, f64p, csrp]),
+        "sk_csr_new_f32": (c_status, [c_size_t, c_size_t, c_size_t, i64p, i32p, f32p, csrp]),
+        "sk_csr_free": (None, [csr]),
+        "sk_csr_shape": (c_status, [csr, sizep, sizep, sizep]),
+        "sk_csr_export_f64": (c_status, [csr, i64p, i32p, f64p]),
+        "sk_csr_export_f32": (c_status, [csr, i64p, i32p, f32p]),
+        "sk_csr_spmv_f64": (c_status, [csr, c_double, f64p, c_double, f64p]),
+        "sk_csr_spmv_f32": (c_status, [csr, c_float, f32p, c_float, f32p]),
+        "sk_csr_spmm_f64": (c_status, [csr, c_size_t, c_double, f64p, c_ptrdiff, c_ptrdiff,
+                                       c_double, f64p, c_ptrdiff, c_ptrdiff]),
+        "sk_csr_spmm_f32": (c_status, [csr, c_size_t, c_float, f32p, c_ptrdiff, c_ptrdiff,
+                                       c_float, f32p, c_ptrdiff, c_ptrdiff]),
+        "sk_csr_spgemm": (c_status, [csr, csr, csrp]),
+        "sk_csr_transpose": (c_status, [csr, csrp]),
+        "sk_csr_from_dense_f64": (c_status, [c_size_t, c_size_t, f64p, c_ptrdiff, c_ptrdiff,
+                                             c_double, csrp]),
+        "sk_csr_from_dense_f32": (c_status, [c_size_t, c_size_t, f32p, c_ptrdiff, c_ptrdiff,
+                                             c_float, csrp]),
+        "sk_csr_to_dense_f64": (c_status, [csr, f64p, c_ptrdiff, c_ptrdiff]),
+        "sk_csr_to_dense_f32": (c_status, [csr, f32p, c_ptrdiff, c_ptrdiff]),
+        "sk_density_f64": (c_status, [c_size_t, c_size_t, f64p, c_ptrdiff, c_ptrdiff, sizep,
+                                      POINTER(c_double)]),
+        "sk_density_f32": (c_status, [c_size_t, c_size_t, f32p, c_ptrdiff, c_ptrdiff, sizep,
+                                      POINTER(c_double)]),
+        "sk_matmul_auto_f64": (c_status, [c_size_t, c_size_t, c_size_t, c_double,
+                                          f64p, c_ptrdiff, c_ptrdiff, f64p, c_ptrdiff, c_ptrdiff,
+                                          c_double, f64p, c_ptrdiff, c_ptrdiff, POINTER(c_uint32)]),
+        "sk_matmul_auto_f32": (c_status, [c_size_t, c_size_t, c_size_t, c_float,
+                                          f32p, c_ptrdiff, c_ptrdiff, f32p, c_ptrdiff, c_ptrdiff,
+                                          c_float, f32p, c_ptrdiff, c_ptrdiff, POINTER(c_uint32)]),
         "sk_rsvd_options_default": (RsvdOptions, []),
         "sk_qr_f64": (c_status, [c_size_t, c_size_t, f64p, c_ptrdiff, c_ptrdiff, f64p, f64p]),
         "sk_svd_f64": (c_status, [c_size_t, c_size_t, f64p, c_ptrdiff, c_ptrdiff, f64p, f64p, f64p]),
@@ -553,6 +591,328 @@ class Factorizations(unittest.TestCase):
         bp, rs, cs = mat_of(b, c_double)
         self.assertEqual(LIB.sk_svd_f64(5, 4, bp, rs, cs, p(b), p(s), p(vt)), SK_ERR_INVALID_ARGUMENT)
         self.assertIn("overlap", last_error())
+
+
+def data_of(a, ctype):
+    """A contiguous numpy array's data as a ctypes pointer."""
+    return ctypes.cast(a.ctypes.data, POINTER(ctype))
+
+
+# Each precision: numpy dtype, ctypes element type, entry-point suffix, epsilon.
+SPARSE_TYPES = ((np.float64, c_double, "f64", 2.0 ** -52), (np.float32, c_float, "f32", 2.0 ** -23))
+
+
+class TestSparse(unittest.TestCase):
+    """The sk_csr_* family, sk_density_* and sk_matmul_auto_* on numpy data
+    (CSR arrays built by hand, no scipy), against numpy dense products."""
+
+    def tearDown(self):
+        LIB.sk_set_max_isa(SK_ISA_AVX512_VNNI)
+
+    @staticmethod
+    def fn(name, suffix):
+        return getattr(LIB, f"{name}_{suffix}")
+
+    @staticmethod
+    def random_csr(rng, rows, cols, maxlen, dtype):
+        """Unsorted CSR arrays with duplicate columns (row lengths 0..maxlen)
+        and the dense matrix they stand for (duplicates summed in input
+        order, in dtype), with the mask of stored entries."""
+        lens = rng.integers(0, maxlen + 1, rows) if cols else np.zeros(rows, dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        nnz = int(indptr[-1])
+        indices = rng.integers(0, max(cols, 1), nnz).astype(np.int32)
+        values = rng.standard_normal(nnz).astype(dtype)
+        row_of = np.repeat(np.arange(rows), lens)
+        dense = np.zeros((rows, cols), dtype=dtype)
+        np.add.at(dense, (row_of, indices), values)  # sequential: in input order
+        stored = np.zeros((rows, cols), dtype=bool)
+        stored[row_of, indices] = True
+        return indptr, indices, values, dense, stored
+
+    def new(self, suffix, ctype, rows, cols, indptr, indices, values):
+        """A handle for the arrays, freed at the end of the test."""
+        h = ctypes.c_void_p()
+        st = self.fn("sk_csr_new", suffix)(rows, cols, len(indices),
+                                           data_of(indptr, ctypes.c_int64),
+                                           data_of(indices, c_int32), data_of(values, ctype),
+                                           ctypes.byref(h))
+        self.assertEqual(st, SK_OK, last_error())
+        self.assertTrue(h.value)
+        self.addCleanup(LIB.sk_csr_free, h)
+        return h
+
+    def export(self, h, dtype, ctype, suffix):
+        """(rows, cols, indptr, indices, values) of a handle."""
+        rows, cols, nnz = c_size_t(), c_size_t(), c_size_t()
+        self.assertEqual(LIB.sk_csr_shape(h, ctypes.byref(rows), ctypes.byref(cols),
+                                          ctypes.byref(nnz)), SK_OK)
+        indptr = np.full(rows.value + 1, -7, dtype=np.int64)
+        indices = np.full(nnz.value, -7, dtype=np.int32)
+        values = np.full(nnz.value, np.nan, dtype=dtype)
+        st = self.fn("sk_csr_export", suffix)(h, data_of(indptr, ctypes.c_int64),
+                                              data_of(indices, c_int32), data_of(values, ctype))
+        self.assertEqual(st, SK_OK, last_error())
+        return rows.value, cols.value, indptr, indices, values
+
+    def to_dense(self, h, dtype, ctype, suffix, shape, order="C"):
+        out = np.full(shape, np.nan, dtype=dtype, order=order)
+        cp, rs, cs = mat_of(out, ctype)
+        self.assertEqual(self.fn("sk_csr_to_dense", suffix)(h, cp, rs, cs), SK_OK, last_error())
+        return out
+
+    def assert_canonical(self, exported, dense, stored):
+        """The export of a handle is the canonical CSR of (dense, stored):
+        rows in order, columns sorted, one entry per stored cell."""
+        rows, cols, indptr, indices, values = exported
+        self.assertEqual((rows, cols), dense.shape)
+        r, c = np.nonzero(stored)  # row-major: the canonical order
+        np.testing.assert_array_equal(indptr, np.concatenate([[0], np.cumsum(stored.sum(axis=1))]))
+        np.testing.assert_array_equal(indices, c)
+        np.testing.assert_array_equal(values, dense[r, c])
+
+    def test_new_export_roundtrip(self):
+        rng = np.random.default_rng(30)
+        for dtype, ctype, suffix, _ in SPARSE_TYPES:
+            for rows, cols, maxlen in ((1, 1, 3), (40, 7, 12), (60, 300, 40), (5, 0, 3), (0, 4, 2)):
+                with self.subTest(dtype=suffix, shape=(rows, cols)):
+                    indptr, indices, values, dense, stored = self.random_csr(rng, rows, cols,
+                                                                             maxlen, dtype)
+                    h = self.new(suffix, ctype, rows, cols, indptr, indices, values)
+                    self.assert_canonical(self.export(h, dtype, ctype, suffix), dense, stored)
+        # Duplicates sum in input order: (1e16 + 1) - 1e16 is 0 in f64.
+        h = self.new("f64", c_double, 1, 2, np.array([0, 3], dtype=np.int64),
+                     np.array([1, 1, 1], dtype=np.int32), np.array([1e16, 1.0, -1e16]))
+        self.assertEqual(self.export(h, np.float64, c_double, "f64")[4].tolist(), [0.0])
+
+    def test_spmv(self):
+        rng = np.random.default_rng(31)
+        for isa in (SK_ISA_SCALAR, SK_ISA_AVX512_VNNI):
+            self.assertEqual(LIB.sk_set_max_isa(isa), SK_OK)
+            for (dtype, ctype, suffix, eps), (rows, cols, maxlen) in itertools.product(
+                    SPARSE_TYPES, ((1, 64, 64), (200, 150, 40), (300, 300, 3), (7, 0, 2))):
+                indptr, indices, values, dense, _ = self.random_csr(rng, rows, cols, maxlen, dtype)
+                h = self.new(suffix, ctype, rows, cols, indptr, indices, values)
+                d = dense.astype(np.float64)
+                for alpha, beta in ((1.0, 0.0), (-0.5, 0.75), (2.0, 1.0)):
+                    with self.subTest(isa=isa, dtype=suffix, shape=(rows, cols), alpha=alpha,
+                                      beta=beta):
+                        x = rng.standard_normal(cols).astype(dtype)
+                        y = rng.standard_normal(rows).astype(dtype)
+                        if beta == 0:
+                            y[:] = np.nan  # not read
+                        y0 = y.astype(np.float64)
+                        st = self.fn("sk_csr_spmv", suffix)(h, alpha, data_of(x, ctype), beta,
+                                                            data_of(y, ctype))
+                        self.assertEqual(st, SK_OK, last_error())
+                        x64 = x.astype(np.float64)
+                        by = beta * y0 if beta else 0
+                        want = alpha * (d @ x64) + by
+                        tol = 2 * (np.diff(indptr) + 2) * eps * (
+                            abs(alpha) * (np.abs(d) @ np.abs(x64)) + np.abs(by)) + 1e-30
+                        err = np.abs(y - want)
+                        self.assertTrue((err <= tol).all(),
+                                        f"worst error / tolerance {np.max(err / tol):.3g}")
+
+    def test_spmm(self):
+        rng = np.random.default_rng(32)
+        rows, cols = 90, 70
+        for isa in (SK_ISA_SCALAR, SK_ISA_AVX512_VNNI):
+            self.assertEqual(LIB.sk_set_max_isa(isa), SK_OK)
+            for dtype, ctype, suffix, eps in SPARSE_TYPES:
+                indptr, indices, values, dense, _ = self.random_csr(rng, rows, cols, 30, dtype)
+                h = self.new(suffix, ctype, rows, cols, indptr, indices, values)
+                d = dense.astype(np.float64)
+                for n, b_order, c_order, (alpha, beta) in itertools.product(
+                        (1, 5, 33, 70), "CF", "CF", ((1.0, 0.0), (-0.5, 0.75))):
+                    with self.subTest(isa=isa, dtype=suffix, n=n, b=b_order, c=c_order,
+                                      alpha=alpha, beta=beta):
+                        b = np.asarray(rng.standard_normal((cols, n)), dtype=dtype, order=b_order)
+                        c = np.asarray(rng.standard_normal((rows, n)), dtype=dtype, order=c_order)
+                        if beta == 0:
+                            c[:] = np.nan  # not read
+                        c0 = c.astype(np.float64)
+                        bp, rsb, csb = mat_of(b, ctype)
+                        cp, rsc, csc = mat_of(c, ctype)
+                        st = self.fn("sk_csr_spmm", suffix)(h, n, alpha, bp, rsb, csb, beta,
+                                                            cp, rsc, csc)
+                        self.assertEqual(st, SK_OK, last_error())
+                        b64 = b.astype(np.float64)
+                        bc = beta * c0 if beta else 0
+                        want = alpha * (d @ b64) + bc
+                        tol = 2 * (np.diff(indptr)[:, None] + 2) * eps * (
+                            abs(alpha) * (np.abs(d) @ np.abs(b64)) + np.abs(bc)) + 1e-30
+                        err = np.abs(c - want)
+                        self.assertTrue((err <= tol).all(),
+                                        f"worst error / tolerance {np.max(err / tol):.3g}")
+
+    def test_spgemm_transpose_to_dense(self):
+        rng = np.random.default_rng(33)
+        for dtype, ctype, suffix, eps in SPARSE_TYPES:
+            for m, k, n, la, lb in ((60, 70, 50, 30, 30), (100, 80, 90, 4, 4), (3, 0, 4, 2, 2)):
+                with self.subTest(dtype=suffix, shape=(m, k, n)):
+                    pa, ia, va, da, sa = self.random_csr(rng, m, k, la, dtype)
+                    pb, ib, vb, db, sb = self.random_csr(rng, k, n, lb, dtype)
+                    ha = self.new(suffix, ctype, m, k, pa, ia, va)
+                    hb = self.new(suffix, ctype, k, n, pb, ib, vb)
+                    hc = ctypes.c_void_p()
+                    st = LIB.sk_csr_spgemm(ha, hb, ctypes.byref(hc))
+                    self.assertEqual(st, SK_OK, last_error())
+                    self.addCleanup(LIB.sk_csr_free, hc)
+                    rows, cols, indptr, indices, values = self.export(hc, dtype, ctype, suffix)
+                    self.assertEqual((rows, cols), (m, n))
+                    # Stored iff some product term exists; columns sorted.
+                    structure = (sa.astype(np.int64) @ sb.astype(np.int64)) > 0
+                    r, c = np.nonzero(structure)
+                    np.testing.assert_array_equal(indices, c)
+                    np.testing.assert_array_equal(
+                        indptr, np.concatenate([[0], np.cumsum(structure.sum(axis=1))]))
+                    a64, b64 = da.astype(np.float64), db.astype(np.float64)
+                    terms = sa.astype(np.int64) @ sb.astype(np.int64)
+                    tol = 2 * (terms + 1) * eps * (np.abs(a64) @ np.abs(b64)) + 1e-30
+                    for order in ("C", "F"):
+                        got = self.to_dense(hc, dtype, ctype, suffix, (m, n), order)
+                        self.assertTrue((np.abs(got - a64 @ b64) <= tol).all())
+                        self.assertTrue((got[~structure] == 0).all())
+                    # Transpose: exact, and canonical.
+                    ht = ctypes.c_void_p()
+                    st = LIB.sk_csr_transpose(ha, ctypes.byref(ht))
+                    self.assertEqual(st, SK_OK, last_error())
+                    self.addCleanup(LIB.sk_csr_free, ht)
+                    self.assert_canonical(self.export(ht, dtype, ctype, suffix), da.T, sa.T)
+                    for order in ("C", "F"):
+                        got = self.to_dense(ht, dtype, ctype, suffix, (k, m), order)
+                        np.testing.assert_array_equal(got, da.T)
+        # Errors: shapes, value types, NULL.
+        pa, ia, va, _, _ = self.random_csr(rng, 4, 5, 3, np.float64)
+        h64 = self.new("f64", c_double, 4, 5, pa, ia, va)
+        h32 = self.new("f32", c_float, 5, 4, np.zeros(6, dtype=np.int64),  # 5x4, no entries
+                       np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+        out = ctypes.c_void_p(0x1234)
+        self.assertEqual(LIB.sk_csr_spgemm(h64, h64, ctypes.byref(out)), SK_ERR_DIMENSION_MISMATCH)
+        self.assertEqual(LIB.sk_csr_spgemm(h64, h32, ctypes.byref(out)), SK_ERR_INVALID_ARGUMENT)
+        self.assertEqual(LIB.sk_csr_spgemm(None, h32, ctypes.byref(out)), SK_ERR_NULL_POINTER)
+        self.assertEqual(out.value, 0x1234)
+
+    def test_spgemm_is_quiet(self):
+        """Nothing on stderr (phase timers were once left in)."""
+        rng = np.random.default_rng(34)
+        p, i, v, _, _ = self.random_csr(rng, 300, 300, 40, np.float64)
+        h = self.new("f64", c_double, 300, 300, p, i, v)
+        out = ctypes.c_void_p()
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with tempfile.TemporaryFile() as f:
+            os.dup2(f.fileno(), 2)
+            try:
+                st = LIB.sk_csr_spgemm(h, h, ctypes.byref(out))
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            f.seek(0)
+            written = f.read()
+        self.assertEqual(st, SK_OK)
+        LIB.sk_csr_free(out)
+        self.assertEqual(written, b"")
+
+    def test_from_dense_and_density(self):
+        rng = np.random.default_rng(35)
+        for dtype, ctype, suffix, _ in SPARSE_TYPES:
+            from_dense, density = self.fn("sk_csr_from_dense", suffix), self.fn("sk_density", suffix)
+            a = rng.standard_normal((30, 40)).astype(dtype)
+            a[rng.random(a.shape) < 0.6] = 0
+            a[0, :3] = (np.nan, -0.0, 0.5)
+            for view, threshold in itertools.product((a, np.asfortranarray(a), a[::-1, ::-1]),
+                                                     (0.0, 0.5, np.inf)):
+                with self.subTest(dtype=suffix, strides=view.strides, threshold=threshold):
+                    h = ctypes.c_void_p()
+                    ap, rs, cs = mat_of(view, ctype)
+                    st = from_dense(30, 40, ap, rs, cs, threshold, ctypes.byref(h))
+                    self.assertEqual(st, SK_OK, last_error())
+                    self.addCleanup(LIB.sk_csr_free, h)
+                    keep = np.isnan(view) | (np.abs(view) > threshold)  # |x| > t, and NaN
+                    _, _, indptr, indices, values = self.export(h, dtype, ctype, suffix)
+                    r, c = np.nonzero(keep)
+                    np.testing.assert_array_equal(indptr,
+                                                  np.concatenate([[0], np.cumsum(keep.sum(axis=1))]))
+                    np.testing.assert_array_equal(indices, c)
+                    np.testing.assert_array_equal(values, view[r, c])  # NaN matches NaN here
+                    nz, frac = c_size_t(), c_double()
+                    st = density(30, 40, ap, rs, cs, ctypes.byref(nz), ctypes.byref(frac))
+                    self.assertEqual(st, SK_OK, last_error())
+                    want = int(np.count_nonzero(view))  # NaN counts, -0 does not
+                    self.assertEqual((nz.value, frac.value), (want, want / 1200))
+                    self.assertEqual(density(30, 40, ap, rs, cs, ctypes.byref(nz), None), SK_OK)
+            out = ctypes.c_void_p(0x1234)
+            ap, rs, cs = mat_of(a, ctype)
+            for bad in (-1.0, np.nan):
+                self.assertEqual(from_dense(30, 40, ap, rs, cs, bad, ctypes.byref(out)),
+                                 SK_ERR_INVALID_ARGUMENT)
+            self.assertEqual(out.value, 0x1234)
+
+    def test_malformed_indptr(self):
+        out = ctypes.c_void_p(0x1234)
+        indices = np.array([0, 1, 2], dtype=np.int32)
+        values = np.ones(3)
+        for indptr, where in (([1, 2, 3], "indptr[0]"), ([0, 2, 1, 3], "indptr[2]"),
+                              ([0, 1, 2], "indptr[2]")):
+            indptr = np.array(indptr, dtype=np.int64)
+            rows = len(indptr) - 1
+            st = LIB.sk_csr_new_f64(rows, 3, 3, data_of(indptr, ctypes.c_int64),
+                                    data_of(indices, c_int32), data_of(values, c_double),
+                                    ctypes.byref(out))
+            self.assertEqual(st, SK_ERR_INVALID_ARGUMENT)  # 2
+            message = last_error()
+            self.assertIn("indptr", message)
+            self.assertIn(where, message)
+            self.assertEqual(out.value, 0x1234)
+        bad = np.array([0, 2, 3], dtype=np.int64)
+        st = LIB.sk_csr_new_f64(2, 2, 3, data_of(bad, ctypes.c_int64), data_of(indices, c_int32),
+                                data_of(values, c_double), ctypes.byref(out))
+        self.assertEqual(st, SK_ERR_INVALID_ARGUMENT)  # index 2 in a 2-column matrix
+        self.assertIn("indices[", last_error())
+        self.assertEqual(out.value, 0x1234)
+
+    def test_matmul_auto(self):
+        rng = np.random.default_rng(36)
+        for dtype, ctype, suffix, eps in SPARSE_TYPES:
+            m, k, n = 200, 300, 20
+            sparse = np.zeros((m, k), dtype=dtype)
+            cells = rng.choice(m * k, 600, replace=False)  # 1%
+            sparse.flat[cells] = rng.uniform(0.5, 1.0, 600).astype(dtype) * rng.choice([-1, 1], 600)
+            dense = rng.standard_normal((m, k)).astype(dtype)
+            b = rng.standard_normal((k, n)).astype(dtype)
+            for a, want_path in ((sparse, SK_MATMUL_SPARSE), (dense, SK_MATMUL_DENSE)):
+                for c_order in ("C", "F"):
+                    for with_path in (True, False):
+                        with self.subTest(dtype=suffix, path=want_path, c=c_order,
+                                          with_path=with_path):
+                            c = np.full((m, n), np.nan, dtype=dtype, order=c_order)
+                            path = c_uint32(0xDEAD)
+                            ap, rsa, csa = mat_of(a, ctype)
+                            bp, rsb, csb = mat_of(b, ctype)
+                            cp, rsc, csc = mat_of(c, ctype)
+                            st = self.fn("sk_matmul_auto", suffix)(
+                                m, n, k, 1.0, ap, rsa, csa, bp, rsb, csb, 0.0, cp, rsc, csc,
+                                ctypes.byref(path) if with_path else None)
+                            self.assertEqual(st, SK_OK, last_error())
+                            if with_path:
+                                self.assertEqual(path.value, want_path)
+                            a64, b64 = a.astype(np.float64), b.astype(np.float64)
+                            tol = 2 * (k + 2) * eps * (np.abs(a64) @ np.abs(b64)) + 1e-30
+                            self.assertTrue((np.abs(c - a64 @ b64) <= tol).all())
+
+    def test_header_defines_matmul_paths(self):
+        """sk_matmul_auto_* documents SK_MATMUL_DENSE / SK_MATMUL_SPARSE:
+        the header must define them, with the values the library returns."""
+        text = (REPO / "include" / "simdkern.h").read_text()
+        defined = {}
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[0] == "#define" and parts[1].startswith("SK_MATMUL_"):
+                defined[parts[1]] = parts[2]
+        self.assertEqual(defined, {"SK_MATMUL_DENSE": str(SK_MATMUL_DENSE),
+                                   "SK_MATMUL_SPARSE": str(SK_MATMUL_SPARSE)})
 
 
 class Errors(unittest.TestCase):

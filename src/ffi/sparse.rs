@@ -10,9 +10,13 @@ use crate::gemm::GemmReal;
 use crate::sparse::{self, Csr, MatmulPath, SparseReal};
 
 /// `sk_matmul_auto_*` took dense GEMM.
-pub const SK_MATMUL_DENSE: u32 = MatmulPath::Dense as u32;
+pub const SK_MATMUL_DENSE: u32 = 0;
 /// `sk_matmul_auto_*` converted A to CSR and took SpMM.
-pub const SK_MATMUL_SPARSE: u32 = MatmulPath::Sparse as u32;
+pub const SK_MATMUL_SPARSE: u32 = 1;
+// Literals above, so that cbindgen can evaluate them for the header; these
+// keep them equal to the Rust enum.
+const _: () = assert!(SK_MATMUL_DENSE == MatmulPath::Dense as u32);
+const _: () = assert!(SK_MATMUL_SPARSE == MatmulPath::Sparse as u32);
 
 /// A sparse matrix in canonical CSR form (columns strictly increasing
 /// within each row, duplicates summed) with f32 or f64 values, created by

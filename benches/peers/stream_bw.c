@@ -1,0 +1,56 @@
+/*
+ * Memory-bandwidth probe for benches/peers/sparse_peers.py (issue 6: the
+ * banded SpMV's effective bandwidth is reported as a fraction of what one
+ * core can stream). run_sparse.sh builds it with
+ *
+ *     cc -O3 -march=native -shared -fPIC stream_bw.c -o libstream_bw.so
+ *
+ * and the script loads it with ctypes (which releases the GIL during the
+ * call, so two Python threads can run two halves at once).
+ *
+ *   sum_read(a, n)       reads n doubles: 32 independent accumulators, so
+ *                        the loop vectorizes into several vector add chains
+ *                        without -ffast-math; bytes moved = 8 n.
+ *   copy(c, a, n)        c[i] = a[i]; STREAM counts 16 n bytes.
+ *   triad(a, b, c, s, n) a[i] = b[i] + s * c[i]; STREAM counts 24 n bytes.
+ *
+ * copy and triad use ordinary stores (no streaming stores), so the written
+ * lines are also read first (write-allocate): the hardware moves more than
+ * STREAM's byte count, which is why read is the highest figure of the three.
+ */
+#include <stddef.h>
+
+#define ACC 32
+
+double sum_read(const double *a, size_t n)
+{
+    double acc[ACC] = {0};
+    size_t i = 0;
+    for (; i + ACC <= n; i += ACC)
+        for (int j = 0; j < ACC; j++)
+            acc[j] += a[i + j];
+    double s = 0.0;
+    for (; i < n; i++)
+        s += a[i];
+    for (int j = 0; j < ACC; j++)
+        s += acc[j];
+    return s;
+}
+
+/* Keep GCC from turning the loop into a memcpy call (glibc's large-size
+ * memcpy uses non-temporal stores, a different measurement). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+void copy(double *restrict c, const double *restrict a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        c[i] = a[i];
+}
+
+void triad(double *restrict a, const double *restrict b, const double *restrict c,
+           double s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = b[i] + s * c[i];
+}
