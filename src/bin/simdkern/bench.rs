@@ -247,7 +247,7 @@ pub fn run(opts: &BenchOpts) -> Result<(), String> {
 }
 
 /// A 64-bit LCG step (Knuth's MMIX constants); no crate needed.
-fn lcg(s: u64) -> u64 {
+pub(crate) fn lcg(s: u64) -> u64 {
     s.wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407)
 }

@@ -9,6 +9,7 @@
 //! - The 0.1%-density row times SpMM on a 4096 x 4096 CSR matrix against
 //!   dense GEMM of the same shape (A stored dense) and prints the ratio.
 
+use crate::bench::lcg;
 use crate::limits::Limits;
 use crate::timing::{fmt_time, Timer};
 use simdkern::gemm::{gemm, MatMut, MatRef};
@@ -16,12 +17,6 @@ use simdkern::sparse::{spgemm, spmm, spmv, Csr};
 
 /// The kernel names this section answers to in `--only`.
 pub const NAMES: [&str; 3] = ["spmv", "spmm", "spgemm"];
-
-/// A 64-bit LCG step (Knuth's MMIX constants).
-fn lcg(s: u64) -> u64 {
-    s.wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407)
-}
 
 /// `rows x cols` with `per_row` entries per row at columns from `col(i, j,
 /// random)`, values in [-1, 1).
