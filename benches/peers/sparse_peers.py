@@ -349,6 +349,7 @@ def sp_matvecs_into(a, b, c):
 # ---------------------------------------------------------------- stream probe
 
 BW = {}  # label -> GB/s (best of rounds)
+STREAM = {}  # "lib" -> the loaded probe, once bandwidth_section ran
 
 
 def load_stream(path):
@@ -356,6 +357,7 @@ def load_stream(path):
     lib.sum_read.restype, lib.sum_read.argtypes = D, [PTR, SIZE]
     lib.copy.restype, lib.copy.argtypes = None, [PTR, PTR, SIZE]
     lib.triad.restype, lib.triad.argtypes = None, [PTR, PTR, PTR, D, SIZE]
+    lib.gather_dot.restype, lib.gather_dot.argtypes = D, [PTR, PTR, SIZE, PTR]
     return lib
 
 
@@ -367,7 +369,7 @@ def bandwidth_section(rounds):
         print("stream_bw probe not given (run through run_sparse.sh, or --stream-lib PATH): "
               "no bandwidth reference for the banded SpMV\n")
         return
-    lib = load_stream(ARGS.stream_lib)
+    lib = STREAM["lib"]
     rows = []
 
     def best(fn, nbytes):
@@ -627,7 +629,7 @@ def build_handle(a, label):
 
 # ---------------------------------------------------------------- problems
 
-def spmv_problem(title, a, rounds, sk_ok, target=None, bw_target=None, f32=False):
+def spmv_problem(title, a, rounds, sk_ok, target=None, bw_target=None, f32=False, floor=False):
     n_rows, n_cols = a.shape
     threads = "1 thread" if sk_ok else "scipy"
     print(f"### SpMV {title}, y = A x, {threads}\n")
@@ -674,6 +676,13 @@ def spmv_problem(title, a, rounds, sk_ok, target=None, bw_target=None, f32=False
                              lambda aa=aa, xx=xx, y2=y2: sp_matvec_into(aa, xx, y2), v_mv,
                              tol=TOL[dt]))
 
+    floor_name = "floor f64: sum of value * x[index] (stream_bw.c gather_dot)"
+    if floor and "lib" in STREAM and not ARGS.check:
+        # The reads any CSR SpMV of A must make, minus row pointers and y:
+        # how far below scipy a kernel can get on this machine.
+        methods.append(M(floor_name, lambda: STREAM["lib"].gather_dot(
+            a.data.ctypes.data, a.indices.ctypes.data, a.nnz, x.ctypes.data)))
+
     verr = verify_all(f"spmv {title}", methods)
     if ARGS.check:
         if sk_ok:
@@ -712,6 +721,15 @@ def spmv_problem(title, a, rounds, sk_ok, target=None, bw_target=None, f32=False
         peers = [m.name for m in methods if m.name.startswith(f"scipy {sfx}")]
         ratio_line(f"{sfx} scipy/simdkern", times, f"simdkern {sfx}", peers,
                    target if dt == np.float64 else None)
+    if floor_name in times:
+        f_med, f_best = times[floor_name]
+        s_med, s_best = times["scipy f64 A @ x"]
+        print(f"- floor: scipy f64 A @ x / floor = {s_med / f_med:.2f}x median, "
+              f"{s_best / f_best:.2f}x best: the ratio a kernel that only made the gathers "
+              "would reach")
+        if "simdkern f64" in times:
+            k_med, k_best = times["simdkern f64"]
+            print(f"- simdkern f64 / floor: {k_med / f_med:.2f}x median, {k_best / f_best:.2f}x best")
     if bw_target is not None and sk_ok:
         ref_bw = BW.get("ref")
         med, best = times["simdkern f64"]
@@ -1060,6 +1078,8 @@ def main():
           "faster)\n")
 
     t_start = time.perf_counter()
+    if ARGS.stream_lib:
+        STREAM["lib"] = load_stream(ARGS.stream_lib)
     if "banded" in ARGS.only and not ARGS.check:
         bandwidth_section(r_fast)
 
@@ -1067,7 +1087,7 @@ def main():
         a = random_csr(n_big, n_big, 16, seed=1)
         if "spmv" in ARGS.only:
             spmv_problem(f"random {n_big:,} x {n_big:,}, 16 per row", a, r_fast, sk_ok,
-                         target=2.0, f32=True)
+                         target=2.0, f32=True, floor=True)
         gc.collect()
         if "spmm" in ARGS.only:
             spmm_problem(a, 32, r_slow, sk_ok, nthreads, target=10.0)

@@ -14,11 +14,21 @@
  *   copy(c, a, n)        c[i] = a[i]; STREAM counts 16 n bytes.
  *   triad(a, b, c, s, n) a[i] = b[i] + s * c[i]; STREAM counts 24 n bytes.
  *
+ *   gather_dot(v, idx, nnz, x)
+ *                        sum of v[i] * x[idx[i]]: the reads every CSR SpMV
+ *                        of that matrix must make (values, indices, x at
+ *                        random), without row pointers, row ends or y. Its
+ *                        time is the floor the random SpMV is compared to.
+ *
  * copy and triad use ordinary stores (no streaming stores), so the written
  * lines are also read first (write-allocate): the hardware moves more than
  * STREAM's byte count, which is why read is the highest figure of the three.
  */
 #include <stddef.h>
+#include <stdint.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 #define ACC 32
 
@@ -53,4 +63,40 @@ void triad(double *restrict a, const double *restrict b, const double *restrict 
 {
     for (size_t i = 0; i < n; i++)
         a[i] = b[i] + s * c[i];
+}
+
+double gather_dot(const double *v, const uint32_t *idx, size_t nnz, const double *x)
+{
+    double s = 0.0;
+    size_t i = 0;
+#ifdef __AVX512F__
+    /* Four independent chains of 8-lane gathers, as a CSR kernel's rows
+     * would be: enough to keep the gathers, not the adds, the limit. */
+    __m512d acc[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(),
+                      _mm512_setzero_pd()};
+    for (; i + 32 <= nnz; i += 32) {
+        /* The two streams 1 KiB (values) ahead, as simdkern's kernel does. */
+        for (int j = 0; j < 4; j++)
+            _mm_prefetch((const char *)(v + i + 128 + 8 * j), _MM_HINT_T0);
+        for (int j = 0; j < 2; j++)
+            _mm_prefetch((const char *)(idx + i + 128 + 16 * j), _MM_HINT_T0);
+        for (int j = 0; j < 4; j++) {
+            __m256i ix = _mm256_loadu_si256((const __m256i *)(idx + i + 8 * j));
+            acc[j] = _mm512_fmadd_pd(_mm512_loadu_pd(v + i + 8 * j),
+                                     _mm512_i32gather_pd(ix, x, 8), acc[j]);
+        }
+    }
+    for (int j = 0; j < 4; j++)
+        s += _mm512_reduce_add_pd(acc[j]);
+#else
+    double acc[ACC] = {0};
+    for (; i + ACC <= nnz; i += ACC)
+        for (int j = 0; j < ACC; j++)
+            acc[j] += v[i + j] * x[idx[i + j]];
+    for (int j = 0; j < ACC; j++)
+        s += acc[j];
+#endif
+    for (; i < nnz; i++)
+        s += v[i] * x[idx[i]];
+    return s;
 }
