@@ -358,6 +358,7 @@ def load_stream(path):
     lib.copy.restype, lib.copy.argtypes = None, [PTR, PTR, SIZE]
     lib.triad.restype, lib.triad.argtypes = None, [PTR, PTR, PTR, D, SIZE]
     lib.gather_dot.restype, lib.gather_dot.argtypes = D, [PTR, PTR, SIZE, PTR]
+    lib.gather_rows.restype, lib.gather_rows.argtypes = D, [PTR, PTR, SIZE, PTR, SIZE]
     return lib
 
 
@@ -629,6 +630,21 @@ def build_handle(a, label):
 
 # ---------------------------------------------------------------- problems
 
+def floor_lines(times, floor_name, scipy_name, sk_name):
+    """How the peer and simdkern compare with a floor kernel (only the
+    reads every kernel must make), when the floor was timed."""
+    if floor_name not in times:
+        return
+    f_med, f_best = times[floor_name]
+    s_med, s_best = times[scipy_name]
+    print(f"- floor: {scipy_name} / floor = {s_med / f_med:.2f}x median, "
+          f"{s_best / f_best:.2f}x best: the largest ratio a kernel making only those reads "
+          "would reach")
+    if sk_name in times:
+        k_med, k_best = times[sk_name]
+        print(f"- {sk_name} / floor: {k_med / f_med:.2f}x median, {k_best / f_best:.2f}x best")
+
+
 def spmv_problem(title, a, rounds, sk_ok, target=None, bw_target=None, f32=False, floor=False):
     n_rows, n_cols = a.shape
     threads = "1 thread" if sk_ok else "scipy"
@@ -721,15 +737,7 @@ def spmv_problem(title, a, rounds, sk_ok, target=None, bw_target=None, f32=False
         peers = [m.name for m in methods if m.name.startswith(f"scipy {sfx}")]
         ratio_line(f"{sfx} scipy/simdkern", times, f"simdkern {sfx}", peers,
                    target if dt == np.float64 else None)
-    if floor_name in times:
-        f_med, f_best = times[floor_name]
-        s_med, s_best = times["scipy f64 A @ x"]
-        print(f"- floor: scipy f64 A @ x / floor = {s_med / f_med:.2f}x median, "
-              f"{s_best / f_best:.2f}x best: the ratio a kernel that only made the gathers "
-              "would reach")
-        if "simdkern f64" in times:
-            k_med, k_best = times["simdkern f64"]
-            print(f"- simdkern f64 / floor: {k_med / f_med:.2f}x median, {k_best / f_best:.2f}x best")
+    floor_lines(times, floor_name, "scipy f64 A @ x", "simdkern f64")
     if bw_target is not None and sk_ok:
         ref_bw = BW.get("ref")
         med, best = times["simdkern f64"]
@@ -805,6 +813,12 @@ def spmm_problem(a, ncols, rounds, sk_ok, nthreads, target):
                              lambda aa=aa, bb=bb, c2=c2: sp_matvecs_into(aa, bb, c2), v_mv,
                              tol=TOL[dt]))
 
+    floor_name = "floor f64: sum of value * B row (stream_bw.c gather_rows)"
+    if ncols == 32 and "lib" in STREAM and not ARGS.check:
+        # B's rows as SpMM reads them, without C: what one core can do.
+        methods.append(M(floor_name, lambda: STREAM["lib"].gather_rows(
+            a.data.ctypes.data, a.indices.ctypes.data, a.nnz, b.ctypes.data, ncols), pre=one))
+
     verr = verify_all("spmm", methods)
     if ARGS.check:
         if sk_ok:
@@ -845,6 +859,8 @@ def spmm_problem(a, ncols, rounds, sk_ok, nthreads, target):
                    f"simdkern f64 {nthreads} threads", peers64, target)
     ratio_line("f32 1 thread scipy/simdkern", times, "simdkern f32 1 thread",
                ["scipy f32 A @ B"], None)
+    floor_lines(times, floor_name, "scipy f64 csr_matvecs into C (C += A B)",
+                "simdkern f64 1 thread")
     print()
     for hh in (h, h32):
         if hh is not None:

@@ -20,6 +20,12 @@
  *                        random), without row pointers, row ends or y. Its
  *                        time is the floor the random SpMV is compared to.
  *
+ *   gather_rows(v, idx, nnz, b, 32)
+ *                        sum over i of v[i] * row idx[i] of the row-major
+ *                        n x 32 matrix b: the reads of an SpMM with 32
+ *                        columns (B's rows at random, prefetched 32 entries
+ *                        ahead into L2 as simdkern does), without C.
+ *
  * copy and triad use ordinary stores (no streaming stores), so the written
  * lines are also read first (write-allocate): the hardware moves more than
  * STREAM's byte count, which is why read is the highest figure of the three.
@@ -98,5 +104,40 @@ double gather_dot(const double *v, const uint32_t *idx, size_t nnz, const double
 #endif
     for (; i < nnz; i++)
         s += v[i] * x[idx[i]];
+    return s;
+}
+
+/* Returns the sum of the 32 accumulated columns (so nothing is optimized
+ * away); ncols must be 32. */
+double gather_rows(const double *v, const uint32_t *idx, size_t nnz, const double *b,
+                   size_t ncols)
+{
+    double s = 0.0;
+    if (ncols != 32)
+        return 0.0;
+#ifdef __AVX512F__
+    __m512d acc[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(),
+                      _mm512_setzero_pd()};
+    for (size_t i = 0; i < nnz; i++) {
+        if (i + 32 < nnz) {
+            const char *ahead = (const char *)(b + (size_t)idx[i + 32] * 32);
+            for (int l = 0; l < 4; l++)
+                _mm_prefetch(ahead + 64 * l, _MM_HINT_T1);
+        }
+        __m512d a = _mm512_set1_pd(v[i]);
+        const double *row = b + (size_t)idx[i] * 32;
+        for (int j = 0; j < 4; j++)
+            acc[j] = _mm512_fmadd_pd(a, _mm512_loadu_pd(row + 8 * j), acc[j]);
+    }
+    for (int j = 0; j < 4; j++)
+        s += _mm512_reduce_add_pd(acc[j]);
+#else
+    double acc[32] = {0};
+    for (size_t i = 0; i < nnz; i++)
+        for (int j = 0; j < 32; j++)
+            acc[j] += v[i] * b[(size_t)idx[i] * 32 + j];
+    for (int j = 0; j < 32; j++)
+        s += acc[j];
+#endif
     return s;
 }
