@@ -867,7 +867,7 @@ def spmm_problem(a, ncols, rounds, sk_ok, nthreads, target):
             hh.free()
 
 
-def spgemm_problem(a, rounds, sk_ok, target):
+def spgemm_problem(a, rounds, sk_ok, nthreads, target):
     n = a.shape[0]
     print(f"### SpGEMM C = A A, A {n:,} x {n:,}, 10 random columns per row, 1 thread\n")
     print_csr_info(a, "A")
@@ -924,7 +924,11 @@ def spgemm_problem(a, rounds, sk_ok, target):
     methods = []
     if sk_ok:
         methods.append(M("simdkern f64 (canonical)", lambda: sk_spgemm(h, h), verify_sk,
-                         tol=TOL[np.float64]))
+                         pre=lambda: set_threads(1), tol=TOL[np.float64]))
+        if nthreads > 1:
+            methods.append(M(f"simdkern f64 (canonical), {nthreads} threads",
+                             lambda: sk_spgemm(h, h), verify_sk,
+                             pre=lambda: set_threads(nthreads), tol=TOL[np.float64]))
     methods.append(M("scipy A @ A (unsorted)", lambda: a @ a, verify_sp, tol=TOL[np.float64]))
     methods.append(M("scipy A @ A + sort_indices()", sp_sorted, verify_sp, tol=TOL[np.float64]))
     verr = verify_all("spgemm", methods)
@@ -944,13 +948,19 @@ def spgemm_problem(a, rounds, sk_ok, target):
             h.free()
         return
     times = Timer(rounds).run([(m.name, m.fn, m.pre) for m in methods])
+    if sk_ok:
+        set_threads(1)
     rows = []
     for m in methods:
         med, best = times[m.name]
         rows.append([m.name, ft(med), ft(best), fe(verr.get(m.name))])
     table(["method", "median ms", "best ms", "max err/max|C|"], rows)
-    ratio_line("scipy (unsorted) / simdkern", times, "simdkern f64 (canonical)",
+    ratio_line("scipy (unsorted) / simdkern, 1 thread", times, "simdkern f64 (canonical)",
                ["scipy A @ A (unsorted)"], target)
+    if nthreads > 1 and sk_ok:
+        ratio_line(f"scipy (unsorted) / simdkern, {nthreads} threads", times,
+                   f"simdkern f64 (canonical), {nthreads} threads", ["scipy A @ A (unsorted)"],
+                   target)
     ratio_line("scipy + sort_indices() / simdkern (info)", times, "simdkern f64 (canonical)",
                ["scipy A @ A + sort_indices()"], None)
     print()
@@ -1119,7 +1129,7 @@ def main():
 
     if "spgemm" in ARGS.only:
         a = random_csr(n_gemm, n_gemm, 10, seed=3)
-        spgemm_problem(a, r_slow, sk_ok, target=2.0)
+        spgemm_problem(a, r_slow, sk_ok, nthreads, target=2.0)
         del a
         gc.collect()
 

@@ -1,7 +1,15 @@
-//! SpGEMM, `C = A B` for two CSR matrices: Gustavson's row-by-row method
-//! with a symbolic phase (count each row of C) and a numeric phase (fill it),
+//! SpGEMM, `C = A B` for two CSR matrices: Gustavson's row-by-row method,
 //! each row accumulated in a dense or a hash accumulator chosen by its flop
-//! count, rows spread over the pool in flop-balanced chunks.
+//! count.
+//!
+//! One pass when it can: each row of C has at most `min(flops, cols)`
+//! entries, so the output arrays are reserved at that bound (virtual
+//! memory: only the pages written are ever touched), the rows are split
+//! into one flop-balanced contiguous part per worker, each worker writes
+//! its rows back to back from its part's bound offset, and the parts are
+//! then moved down to close the gaps (nothing moves on one thread). When
+//! the bound cannot be reserved, a symbolic phase counts each row first
+//! and a numeric phase fills it, over flop-balanced chunks.
 //!
 //! Both accumulators add the contributions to an entry in the same order
 //! (starting from zero, A's row in storage order, then B's row in storage
@@ -31,6 +39,14 @@ const DENSE_MAX_COLS: usize = 1 << 22;
 /// `C = A B`. `DimensionMismatch` when `A.cols() != B.rows()`,
 /// `OutOfMemory` when the product does not fit.
 pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
+    match one_pass(a, b)? {
+        Some(c) => Ok(c),
+        None => two_pass(a, b),
+    }
+}
+
+/// The row flop counts (products per row of C), after the shape check.
+fn row_flops<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Vec<usize>> {
     if a.cols() != b.rows() {
         return Err(Error::dimension(format!(
             "A is {}x{}, B is {}x{}",
@@ -40,9 +56,7 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
             b.cols()
         )));
     }
-    let rows = a.rows();
-    // Flops of each row, then chunks of about CHUNK_FLOPS.
-    let mut flops = try_vec::<usize>(rows, "row flop counts")?;
+    let mut flops = try_vec::<usize>(a.rows(), "row flop counts")?;
     for (i, f) in flops.iter_mut().enumerate() {
         *f = a
             .row(i)
@@ -51,13 +65,131 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
             .map(|&k| b.indptr()[k as usize + 1] - b.indptr()[k as usize])
             .sum();
     }
+    Ok(flops)
+}
+
+/// Checks the product's size and wraps its arrays.
+fn finish<T: SparseReal>(
+    a: &Csr<T>,
+    b: &Csr<T>,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<T>,
+) -> Result<Csr<T>> {
+    let nnz = indices.len();
+    if nnz > i64::MAX as usize {
+        return Err(Error::invalid(format!("the product has {nnz} entries")));
+    }
+    Ok(Csr::from_canonical(
+        a.rows(),
+        b.cols(),
+        indptr,
+        indices,
+        values,
+    ))
+}
+
+/// The one-pass product (see the module comment), or `None` when the
+/// output cannot be reserved at its bound.
+pub(super) fn one_pass<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Option<Csr<T>>> {
+    let flops = row_flops(a, b)?;
+    let room = |i: usize| flops[i].min(b.cols());
+    let rows = a.rows();
+    let Some(bound) = (0..rows).try_fold(0usize, |sum, i| sum.checked_add(room(i))) else {
+        return Ok(None);
+    };
+    let (Ok(mut indices), Ok(mut values)) = (
+        uninit_vec::<u32>(bound, "column indices of the product"),
+        uninit_vec::<T>(bound, "values of the product"),
+    ) else {
+        return Ok(None);
+    };
+    let parts = flop_parts(&flops, num_threads());
+    let mut part_start = vec![0; parts.len()];
+    for p in 1..parts.len() {
+        part_start[p] = part_start[p - 1] + (parts[p - 1]..parts[p]).map(room).sum::<usize>();
+    }
+    let mut part_len = vec![0usize; parts.len() - 1];
+    let mut indptr = try_vec::<usize>(rows + 1, "row pointers of the product")?;
+    let (lens, done) = (
+        SharedMut(indptr.as_mut_ptr()),
+        SharedMut(part_len.as_mut_ptr()),
+    );
+    let (ip, vp) = (
+        SharedMut(indices.as_mut_ptr()),
+        SharedMut(values.as_mut_ptr()),
+    );
+    on_workers(parts.len() - 1, b.cols(), &|acc: &mut Accumulator<T>, p| {
+        let mut at = part_start[p];
+        let rows = parts[p]..parts[p + 1];
+        for (i, &f) in flops.iter().enumerate().take(rows.end).skip(rows.start) {
+            prefetch_ahead(a, b, i, true);
+            // SAFETY: part p owns the bound-sized range from part_start[p],
+            // and each row writes at most its room, so rows and parts stay
+            // disjoint; row i's length slot and part p's length slot are
+            // written by this worker only.
+            unsafe {
+                let len = acc.write_row(
+                    a,
+                    b,
+                    i,
+                    f,
+                    ip.get().add(at),
+                    vp.get().add(at),
+                    f.min(b.cols()),
+                );
+                *lens.get().add(i + 1) = len;
+                at += len;
+            }
+        }
+        // SAFETY: as above.
+        unsafe { *done.get().add(p) = at - part_start[p] };
+    })?;
+    for i in 0..rows {
+        indptr[i + 1] += indptr[i];
+    }
+    // Close the gaps: part p moves down to the end of part p - 1.
+    let mut nnz = 0;
+    for (&start, &len) in part_start.iter().zip(&part_len) {
+        if start != nnz {
+            // SAFETY: both ranges lie in the reservation, the source was
+            // written above, and `copy` allows overlap.
+            unsafe {
+                std::ptr::copy(
+                    indices.as_ptr().add(start),
+                    indices.as_mut_ptr().add(nnz),
+                    len,
+                );
+                std::ptr::copy(
+                    values.as_ptr().add(start),
+                    values.as_mut_ptr().add(nnz),
+                    len,
+                );
+            }
+        }
+        nnz += len;
+    }
+    // SAFETY: the first nnz elements of both arrays were written.
+    unsafe {
+        indices.set_len(nnz);
+        values.set_len(nnz);
+    }
+    // Give the unused tail of the reservation back.
+    indices.shrink_to_fit();
+    values.shrink_to_fit();
+    finish(a, b, indptr, indices, values).map(Some)
+}
+
+/// The two-phase product (see the module comment).
+pub(super) fn two_pass<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
+    let flops = row_flops(a, b)?;
+    let rows = a.rows();
     let chunks = flop_chunks(&flops);
-    let dense = b.cols() <= DENSE_MAX_COLS;
 
     // Symbolic phase: row lengths of C into indptr[i + 1].
     let mut indptr = try_vec::<usize>(rows + 1, "row pointers of the product")?;
     let lens = SharedMut(indptr.as_mut_ptr());
-    over_chunks(&chunks, b.cols(), dense, &|acc: &mut Accumulator<T>, r| {
+    over_chunks(&chunks, b.cols(), &|acc: &mut Accumulator<T>, r| {
         for i in r {
             prefetch_ahead(a, b, i, false);
             let len = acc.count(a, b, i, flops[i]);
@@ -69,9 +201,6 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
         indptr[i + 1] += indptr[i];
     }
     let nnz = indptr[rows];
-    if nnz > i64::MAX as usize {
-        return Err(Error::invalid(format!("the product has {nnz} entries")));
-    }
 
     // Numeric phase: each row's sorted columns and values at its offset.
     // Left uninitialized: zero-filling 100 MB costs as much as the numeric
@@ -83,14 +212,14 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
         SharedMut(values.as_mut_ptr()),
     );
     let ptr = &indptr;
-    over_chunks(&chunks, b.cols(), dense, &|acc: &mut Accumulator<T>, r| {
+    over_chunks(&chunks, b.cols(), &|acc: &mut Accumulator<T>, r| {
         for i in r {
             prefetch_ahead(a, b, i, true);
             let (start, len) = (ptr[i], ptr[i + 1] - ptr[i]);
             // SAFETY: rows own disjoint ranges of the output arrays, and
             // the symbolic phase sized each one.
-            unsafe {
-                acc.fill(
+            let written = unsafe {
+                acc.write_row(
                     a,
                     b,
                     i,
@@ -100,6 +229,7 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
                     len,
                 )
             };
+            assert_eq!(written, len, "symbolic and numeric phases disagree");
         }
     })?;
     // SAFETY: the numeric phase wrote all nnz elements of both arrays.
@@ -107,7 +237,7 @@ pub fn spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) -> Result<Csr<T>> {
         indices.set_len(nnz);
         values.set_len(nnz);
     }
-    Ok(Csr::from_canonical(rows, b.cols(), indptr, indices, values))
+    finish(a, b, indptr, indices, values)
 }
 
 /// Software prefetch of B's rows for the rows after `i`: the row pointers
@@ -162,38 +292,60 @@ fn flop_chunks(flops: &[usize]) -> Vec<usize> {
     chunks
 }
 
-/// Runs `f` on every chunk, one accumulator per worker, the workers taking
-/// chunks from a shared counter.
-fn over_chunks<T: SparseReal>(
-    chunks: &[usize],
-    cols: usize,
-    dense: bool,
-    f: &(dyn Fn(&mut Accumulator<T>, std::ops::Range<usize>) + Sync),
-) -> Result<()> {
-    let count = chunks.len() - 1;
-    let workers = num_threads().min(count).max(1);
-    let next = AtomicUsize::new(0);
-    let failed = std::sync::Mutex::new(None);
-    parallel_for(workers, &|_| {
-        let mut acc = match Accumulator::new(if dense { cols } else { 0 }) {
-            Ok(acc) => acc,
-            Err(e) => {
-                *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
-                return;
-            }
-        };
-        loop {
-            let c = next.fetch_add(1, Ordering::Relaxed);
-            if c >= count {
-                break;
-            }
-            f(&mut acc, chunks[c]..chunks[c + 1]);
+/// Row boundaries splitting `flops + rows` into `parts` contiguous parts
+/// of about equal work (fewer when there are fewer rows).
+pub(super) fn flop_parts(flops: &[usize], parts: usize) -> Vec<usize> {
+    let parts = parts.clamp(1, flops.len().max(1));
+    let total: usize = flops.iter().map(|&f| f + 1).sum();
+    let mut bounds = vec![0];
+    let mut work = 0;
+    for (i, &f) in flops.iter().enumerate() {
+        work += f + 1;
+        if bounds.len() < parts && work * parts >= total * bounds.len() {
+            bounds.push(i + 1);
         }
+    }
+    if *bounds.last().expect("starts with 0") != flops.len() || bounds.len() == 1 {
+        bounds.push(flops.len());
+    }
+    bounds
+}
+
+/// Runs `f(accumulator, w)` for w in `0..workers` on the pool, each with an
+/// accumulator of its own; the first allocation failure is returned.
+fn on_workers<T: SparseReal>(
+    workers: usize,
+    cols: usize,
+    f: &(dyn Fn(&mut Accumulator<T>, usize) + Sync),
+) -> Result<()> {
+    let dense_cols = if cols <= DENSE_MAX_COLS { cols } else { 0 };
+    let failed = std::sync::Mutex::new(None);
+    parallel_for(workers, &|w| match Accumulator::new(dense_cols) {
+        Ok(mut acc) => f(&mut acc, w),
+        Err(e) => *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e),
     });
     match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Runs `f` on every chunk, one accumulator per worker, the workers taking
+/// chunks from a shared counter.
+fn over_chunks<T: SparseReal>(
+    chunks: &[usize],
+    cols: usize,
+    f: &(dyn Fn(&mut Accumulator<T>, std::ops::Range<usize>) + Sync),
+) -> Result<()> {
+    let count = chunks.len() - 1;
+    let next = AtomicUsize::new(0);
+    on_workers(num_threads().min(count).max(1), cols, &|acc, _| loop {
+        let c = next.fetch_add(1, Ordering::Relaxed);
+        if c >= count {
+            break;
+        }
+        f(acc, chunks[c]..chunks[c + 1]);
+    })
 }
 
 /// One worker's accumulators: a dense row of C (values plus a two-level
@@ -252,13 +404,13 @@ impl<T: SparseReal> Accumulator<T> {
         n
     }
 
-    /// Writes row `i` of A B, columns ascending, to the `len` elements
-    /// (the row's [`Accumulator::count`]) at `cols` and `vals`.
+    /// Writes row `i` of A B, columns ascending, at `cols` and `vals`, and
+    /// returns its length, which must not exceed `room`.
     ///
     /// # Safety
-    /// Both pointers are valid for `len` writes.
+    /// Both pointers are valid for `room` writes.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn fill(
+    unsafe fn write_row(
         &mut self,
         a: &Csr<T>,
         b: &Csr<T>,
@@ -266,28 +418,27 @@ impl<T: SparseReal> Accumulator<T> {
         flops: usize,
         cols: *mut u32,
         vals: *mut T,
-        len: usize,
-    ) {
+        room: usize,
+    ) -> usize {
         if flops == 0 {
-            return;
+            return 0;
         }
         if self.use_hash(flops) {
             self.hash_row(a, b, i, flops, true);
             let keys = &self.keys;
             self.present.sort_unstable_by_key(|&h| keys[h]);
-            assert_eq!(
-                self.present.len(),
-                len,
-                "symbolic and numeric phases disagree"
-            );
+            let len = self.present.len();
+            assert!(len <= room, "row {i} of the product outgrew its room");
             for (k, &h) in self.present.iter().enumerate() {
                 cols.add(k).write(self.keys[h]);
                 vals.add(k).write(self.slots[h]);
             }
             self.hash_clear();
-            return;
+            return len;
         }
-        let (lo, hi, _) = self.mark_row(a, b, i, true);
+        let (lo, hi, len) = self.mark_row(a, b, i, true);
+        // Checked before any write: the walk below writes `len` elements.
+        assert!(len <= room, "row {i} of the product outgrew its room");
         let mut k = 0;
         for g in lo / 64..=hi / 64 {
             let mut group = std::mem::take(&mut self.words[g]);
@@ -298,7 +449,7 @@ impl<T: SparseReal> Accumulator<T> {
                 while word != 0 {
                     let c = w * 64 + word.trailing_zeros() as usize;
                     word &= word - 1;
-                    assert!(k < len, "symbolic and numeric phases disagree");
+                    assert!(k < len, "the bitmap of row {i} disagrees with its count");
                     cols.add(k).write(c as u32);
                     vals.add(k)
                         .write(std::mem::replace(&mut self.values[c], T::ZERO));
@@ -306,7 +457,8 @@ impl<T: SparseReal> Accumulator<T> {
                 }
             }
         }
-        assert_eq!(k, len, "symbolic and numeric phases disagree");
+        assert_eq!(k, len, "the bitmap of row {i} disagrees with its count");
+        len
     }
 
     /// Sets the bits of row `i`'s columns (and, with `numeric`, adds the

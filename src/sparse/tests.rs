@@ -343,6 +343,12 @@ fn shape_mismatches_are_reported() {
 
 fn check_spgemm<T: SparseReal>(a: &Csr<T>, b: &Csr<T>) {
     let c = spgemm(a, b).unwrap();
+    // The two-phase fallback (taken when the one-pass bound cannot be
+    // reserved) gives the same arrays.
+    let c2 = super::spgemm::two_pass(a, b).unwrap();
+    assert_eq!(c.indptr(), c2.indptr());
+    assert_eq!(c.indices(), c2.indices());
+    assert!(c.values() == c2.values(), "values differ");
     assert_eq!((c.rows(), c.cols()), (a.rows(), b.cols()));
     let (da, db, dc) = (dense_of(a), dense_of(b), dense_of(&c));
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
@@ -393,6 +399,18 @@ fn spgemm_matches_dense_reference() {
     );
     let one = Csr::<f64>::new(1, 1, &[0, 1], &[0], &[3.0]).unwrap();
     assert_eq!(spgemm(&one, &one).unwrap().values(), &[9.0]);
+}
+
+#[test]
+fn spgemm_parts_split_work_evenly() {
+    use super::spgemm::flop_parts;
+    assert_eq!(flop_parts(&[], 2), [0, 0]);
+    assert_eq!(flop_parts(&[5], 3), [0, 1]);
+    assert_eq!(flop_parts(&[1, 1, 1, 1], 2), [0, 2, 4]);
+    assert_eq!(flop_parts(&[1, 1, 1, 1, 1, 1], 3), [0, 2, 4, 6]);
+    // One row holding most of the work: one part.
+    assert_eq!(flop_parts(&[0, 0, 100], 2), [0, 3]);
+    assert_eq!(flop_parts(&[100, 0, 0, 0], 2), [0, 1, 4]);
 }
 
 #[test]
@@ -525,8 +543,11 @@ fn sparse_throughput() {
             println!("spmv random 1M 16/row {}: {t:.2} ms", isa.name());
         }
     }
-    let b: Vec<f64> = (0..n * 32).map(|i| (i % 5) as f64).collect();
-    let mut c = vec![0.0; n * 32];
+    // B and C on 2 MiB pages, as numpy allocates them: B's rows are read
+    // at random, and 4 KiB pages would time page walks.
+    let mut b = crate::sparse::csr::uninit_vec::<f64>(n * 32, "B").unwrap();
+    b.extend((0..n * 32).map(|i| (i % 5) as f64));
+    let mut c = crate::sparse::csr::try_vec::<f64>(n * 32, "C").unwrap();
     let t = best(&mut || {
         spmm(
             &a,
