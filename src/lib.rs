@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod blas1;
+pub mod codec;
 pub mod error;
 pub mod ffi;
 pub mod gemm;

@@ -1,0 +1,3 @@
+//! Codecs for compressed neural-network weights.
+
+pub mod rans;

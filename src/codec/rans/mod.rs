@@ -1,0 +1,330 @@
+//! Tiled rANS codec for int8 weights (docs/FORMAT.md is the byte-level
+//! specification).
+//!
+//! A matrix is cut into tiles (256 x 256 by default); one frequency table,
+//! normalized to 2^prob_bits, serves the whole matrix; each tile is coded
+//! alone by `lanes` interleaved rANS coders (32-bit states, 16-bit words),
+//! weight j of a tile (row-major in the tile) in lane `j % lanes`, so the
+//! CPU's vectors and a GPU warp decode the same bytes the same way. Every
+//! tile carries a CRC32C, so it can be checked and decoded alone.
+//!
+//! [`RansReader::open`] checks a container once (header, table, offsets,
+//! every checksum, every lane's initial state); decoding then checks the
+//! rANS invariants themselves: a lane never reads past its tile's words,
+//! and at the end every word was read and every lane is back in its
+//! initial state 2^16. Anything else is `CorruptData`.
+
+mod crc32c;
+mod encode;
+pub mod format;
+mod freq;
+mod reference;
+#[cfg(test)]
+mod tests;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+pub use crc32c::crc32c;
+pub use format::{Layout, RansParams, TileShape};
+pub use freq::entropy_bits;
+
+use crate::error::{Error, Result};
+use crate::gemm::{MatMut, MatRef};
+use crate::runtime::threads::{num_threads, parallel_for, SharedMut};
+use crate::runtime::{active_isa, Isa};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Largest container `encode_s8` or `qencode_f32` writes for a `rows x
+/// cols` matrix (room for the row scales included).
+pub fn encode_bound(rows: usize, cols: usize, params: &RansParams) -> Result<usize> {
+    params.validate()?;
+    Layout {
+        rows,
+        cols,
+        params: *params,
+        scales: true,
+    }
+    .bound()
+}
+
+/// Encodes an int8 matrix; returns the container's length in `dst`.
+/// `BufferTooSmall` when `dst` is shorter than the container (at most
+/// [`encode_bound`]); the bytes depend only on the weights and `params`.
+pub fn encode_s8(w: MatRef<i8>, params: &RansParams, dst: &mut [u8]) -> Result<usize> {
+    encode(w.as_bytes(), params, None, dst)
+}
+
+/// Quantizes each row of `w` to int8 (symmetric, `scale = max|w| / 127`,
+/// as `quant::quantize_rows_s8`) and encodes the codes with the scales.
+/// `InvalidArgument` for NaN or infinite weights.
+pub fn qencode_f32(w: MatRef<f32>, params: &RansParams, dst: &mut [u8]) -> Result<usize> {
+    params.validate()?;
+    let (rows, cols) = (w.rows(), w.cols());
+    let n = rows
+        .checked_mul(cols)
+        .ok_or_else(|| Error::invalid("rows x cols overflows"))?;
+    let mut q = vec![0i8; n];
+    let mut scales = vec![0f32; rows];
+    crate::quant::quantize_rows_s8(w, MatMut::row_major(&mut q, rows, cols)?, &mut scales)?;
+    let q = MatRef::row_major(&q, rows, cols)?;
+    encode(q.as_bytes(), params, Some(&scales), dst)
+}
+
+fn encode(
+    w: MatRef<u8>,
+    params: &RansParams,
+    scales: Option<&[f32]>,
+    dst: &mut [u8],
+) -> Result<usize> {
+    params.validate()?;
+    let layout = Layout {
+        rows: w.rows(),
+        cols: w.cols(),
+        params: *params,
+        scales: scales.is_some(),
+    };
+    layout.bound()?;
+    let mut counts = [0u64; 256];
+    let mut row = Vec::new();
+    for i in 0..w.rows() {
+        freq::histogram(&mut counts, row_of(&w, i, 0, w.cols(), &mut row));
+    }
+    let bits = params.prob_bits;
+    let freqs = freq::normalize(&counts, bits);
+    let table = freq::enc_table(&freqs, bits);
+    let tiles = layout.tile_count();
+    let mut payloads: Vec<Vec<u8>> = vec![Vec::new(); tiles];
+    let out = SharedMut(payloads.as_mut_ptr());
+    let next = AtomicUsize::new(0);
+    let lanes = params.lanes as usize;
+    parallel_for(num_threads().min(tiles).max(1), &|_| {
+        let (mut symbols, mut words, mut row) = (Vec::new(), Vec::new(), Vec::new());
+        loop {
+            let t = next.fetch_add(1, Ordering::Relaxed);
+            if t >= tiles {
+                break;
+            }
+            let s = layout.tile(t);
+            symbols.clear();
+            for i in s.row..s.row + s.rows {
+                symbols.extend_from_slice(row_of(&w, i, s.col, s.cols, &mut row));
+            }
+            // SAFETY: tile t is taken by exactly one worker.
+            let payload = unsafe { &mut *out.get().add(t) };
+            encode::encode_tile(&symbols, lanes, bits, &table, &mut words, payload);
+        }
+    });
+    format::write(&layout, &freqs, &payloads, scales, dst)
+}
+
+/// Columns `col..col + n` of row `i` as a slice (copied into `buf` when
+/// the row is not contiguous).
+fn row_of<'a>(
+    w: &MatRef<'a, u8>,
+    i: usize,
+    col: usize,
+    n: usize,
+    buf: &'a mut Vec<u8>,
+) -> &'a [u8] {
+    if let Some(r) = w.row(i) {
+        return &r[col..col + n];
+    }
+    buf.clear();
+    buf.extend((col..col + n).map(|j| w.at(i, j)));
+    buf
+}
+
+/// A tile decoder: tile index (for messages), payload, lanes, decode
+/// table, prob_bits, output of the tile's length.
+type DecodeFn = unsafe fn(usize, &[u8], usize, &[u32], u32, &mut [u8]) -> Result<()>;
+
+/// The decoder `isa` gives for `lanes` (SIMD paths need whole vectors of
+/// lanes; others decode with the scalar reference).
+fn decoder(isa: Isa, lanes: usize) -> DecodeFn {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if isa >= Isa::Avx512 && lanes.is_multiple_of(16) {
+            return x86_64::avx512::decode_tile;
+        }
+        if isa >= Isa::Avx2 && lanes.is_multiple_of(8) {
+            return x86_64::avx2::decode_tile;
+        }
+    }
+    let _ = (isa, lanes);
+    reference_decode
+}
+
+unsafe fn reference_decode(
+    t: usize,
+    payload: &[u8],
+    lanes: usize,
+    table: &[u32],
+    bits: u32,
+    out: &mut [u8],
+) -> Result<()> {
+    reference::decode_tile(t, payload, lanes, table, bits, out)
+}
+
+/// A container validated once by [`RansReader::open`]; tile payloads are
+/// read from the caller's bytes, which must not change while it lives.
+#[derive(Debug)]
+pub struct RansReader<'a> {
+    src: &'a [u8],
+    parsed: format::Parsed,
+    table: Vec<u32>,
+}
+
+impl<'a> RansReader<'a> {
+    /// Checks the whole container (`CorruptData` or `ChecksumMismatch`
+    /// with the first problem).
+    pub fn open(src: &'a [u8]) -> Result<Self> {
+        let parsed = format::parse(src)?;
+        let table = freq::dec_table(&parsed.freqs, parsed.layout.params.prob_bits);
+        Ok(RansReader { src, parsed, table })
+    }
+
+    /// (rows, cols) of the matrix.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.parsed.layout.rows, self.parsed.layout.cols)
+    }
+
+    /// Shape, tiles and parameters.
+    pub fn layout(&self) -> &Layout {
+        &self.parsed.layout
+    }
+
+    /// The stored row scales (`None` for `encode_s8` containers).
+    pub fn scales(&self) -> Option<&[f32]> {
+        self.parsed.scales.as_deref()
+    }
+
+    /// The normalized frequency table.
+    pub fn freqs(&self) -> &[u16; 256] {
+        &self.parsed.freqs
+    }
+
+    fn payload(&self, t: usize) -> &'a [u8] {
+        let o = &self.parsed.offsets;
+        &self.src[self.parsed.payload_start + o[t]..self.parsed.payload_start + o[t + 1]]
+    }
+
+    /// Decodes tile `t` (see [`Layout::tile`]) into `out`, row-major, with
+    /// the ISA paths up to `isa`. `InvalidArgument` for a tile past the
+    /// last, `DimensionMismatch` when `out` is not the tile's size.
+    pub fn decode_tile_with(&self, isa: Isa, t: usize, out: &mut [i8]) -> Result<()> {
+        let layout = &self.parsed.layout;
+        if t >= layout.tile_count() {
+            return Err(Error::invalid(format!(
+                "tile {t}: the container has {}",
+                layout.tile_count()
+            )));
+        }
+        let len = layout.tile(t).len();
+        if out.len() != len {
+            return Err(Error::dimension(format!(
+                "tile {t} holds {len} weights, the output {}",
+                out.len()
+            )));
+        }
+        let lanes = layout.params.lanes as usize;
+        // SAFETY: i8 and u8 have one layout; the parsed container framed
+        // the payload (4 * lanes bytes at least) and the table has
+        // 2^prob_bits entries; `decoder` checked the ISA and lanes.
+        unsafe {
+            let out = std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len);
+            decoder(isa, lanes)(
+                t,
+                self.payload(t),
+                lanes,
+                &self.table,
+                layout.params.prob_bits,
+                out,
+            )
+        }
+    }
+
+    /// [`RansReader::decode_tile_with`] on the active ISA.
+    pub fn decode_tile(&self, t: usize, out: &mut [i8]) -> Result<()> {
+        self.decode_tile_with(active_isa(), t, out)
+    }
+
+    /// Decodes the matrix into `out` (any strides), tiles in parallel.
+    /// `DimensionMismatch` when shapes differ; on `CorruptData` (bytes
+    /// changed after `open`, or a crafted stream) `out` is partly written.
+    pub fn decode_s8(&self, out: MatMut<i8>) -> Result<()> {
+        self.decode_into(active_isa(), out, |_, q| q)
+    }
+
+    /// [`RansReader::decode_s8`] with the ISA paths up to `isa`.
+    pub fn decode_s8_with(&self, isa: Isa, out: MatMut<i8>) -> Result<()> {
+        self.decode_into(isa, out, |_, q| q)
+    }
+
+    /// Decodes and dequantizes (`scale[row] * code`) into `out`.
+    /// `InvalidArgument` when the container has no row scales.
+    pub fn qdecode_f32(&self, out: MatMut<f32>) -> Result<()> {
+        let Some(scales) = self.scales() else {
+            return Err(Error::invalid(
+                "the container has no row scales (written by encode_s8, not qencode_f32)",
+            ));
+        };
+        self.decode_into(active_isa(), out, |i, q| scales[i] * q as f32)
+    }
+
+    fn decode_into<T: Copy + Send>(
+        &self,
+        isa: Isa,
+        mut out: MatMut<T>,
+        convert: impl Fn(usize, i8) -> T + Sync,
+    ) -> Result<()> {
+        let layout = &self.parsed.layout;
+        if (out.rows(), out.cols()) != self.shape() {
+            return Err(Error::dimension(format!(
+                "the container is {}x{}, the output {}x{}",
+                layout.rows,
+                layout.cols,
+                out.rows(),
+                out.cols()
+            )));
+        }
+        let tiles = layout.tile_count();
+        let (rs, cs) = (out.rs(), out.cs());
+        let base = SharedMut(out.ptr());
+        let next = AtomicUsize::new(0);
+        let failed = std::sync::Mutex::new(None::<(usize, Error)>);
+        parallel_for(num_threads().min(tiles).max(1), &|_| {
+            let mut buf = Vec::new();
+            loop {
+                let t = next.fetch_add(1, Ordering::Relaxed);
+                if t >= tiles {
+                    break;
+                }
+                let s = layout.tile(t);
+                buf.resize(s.len(), 0i8);
+                if let Err(e) = self.decode_tile_with(isa, t, &mut buf) {
+                    let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                    // Report the lowest failing tile, whatever the timing.
+                    if f.as_ref().is_none_or(|(ft, _)| t < *ft) {
+                        *f = Some((t, e));
+                    }
+                    continue;
+                }
+                for r in 0..s.rows {
+                    for c in 0..s.cols {
+                        let (i, j) = (s.row + r, s.col + c);
+                        // SAFETY: (i, j) is inside the output, whose
+                        // shape was checked; tiles are disjoint.
+                        unsafe {
+                            *base.get().offset(i as isize * rs + j as isize * cs) =
+                                convert(i, buf[r * s.cols + c]);
+                        }
+                    }
+                }
+            }
+        });
+        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! Round trips, every ISA path against the scalar decoder, sizes against
+//! the entropy, and corruption of every kind.
+
+use super::*;
+use crate::error::ErrorKind;
+use crate::testutil::{for_each_isa, Rng};
+
+fn params(tile_rows: u32, tile_cols: u32, prob_bits: u32, lanes: u32) -> RansParams {
+    RansParams {
+        tile_rows,
+        tile_cols,
+        prob_bits,
+        lanes,
+    }
+}
+
+fn encode_vec(w: &[i8], rows: usize, cols: usize, p: &RansParams) -> Vec<u8> {
+    let mut dst = vec![0u8; encode_bound(rows, cols, p).unwrap()];
+    let n = encode_s8(MatRef::row_major(w, rows, cols).unwrap(), p, &mut dst).unwrap();
+    dst.truncate(n);
+    dst
+}
+
+/// A standard normal sample (Box-Muller).
+fn gauss(rng: &mut Rng) -> f64 {
+    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 + 1e-300;
+    let v = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+fn clamp8(v: f64) -> i8 {
+    v.round().clamp(-128.0, 127.0) as i8
+}
+
+/// Int8 weights of several shapes of distribution.
+fn weights(kind: &str, n: usize, seed: u64) -> Vec<i8> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|_| match kind {
+            "gauss" => clamp8(20.0 * gauss(&mut rng)),
+            "laplace" => {
+                let u = rng.signed_unit() * 0.999_999;
+                clamp8(-12.0 * u.signum() * (1.0 - u.abs()).ln())
+            }
+            // Student-t with 3 degrees of freedom: heavy tails that hit
+            // both ends of the int8 range.
+            "student" => {
+                let z = gauss(&mut rng);
+                let chi: f64 = (0..3).map(|_| gauss(&mut rng).powi(2)).sum();
+                clamp8(10.0 * z / (chi / 3.0).sqrt())
+            }
+            "uniform" => rng.next_u64() as u8 as i8,
+            "constant" => -7,
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+/// Decodes with every ISA path and checks each against the input.
+fn check_round_trip(w: &[i8], rows: usize, cols: usize, p: &RansParams) -> Vec<u8> {
+    let c = encode_vec(w, rows, cols, p);
+    let r = RansReader::open(&c).unwrap();
+    assert_eq!(r.shape(), (rows, cols));
+    for_each_isa("rans round trip", |isa| {
+        let mut out = vec![0i8; rows * cols];
+        r.decode_s8_with(isa, MatMut::row_major(&mut out, rows, cols).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", isa.name()));
+        assert!(out == w, "{} {rows}x{cols} {p:?}", isa.name());
+    });
+    c
+}
+
+#[test]
+fn round_trips_every_distribution_shape_and_parameter() {
+    let shapes = [(1, 1), (257, 3), (3, 257), (70, 45), (64, 64)];
+    let kinds = ["gauss", "laplace", "student", "uniform", "constant"];
+    for (si, &(rows, cols)) in shapes.iter().enumerate() {
+        for (ki, kind) in kinds.iter().enumerate() {
+            let w = weights(kind, rows * cols, (si * 10 + ki) as u64);
+            for p in [
+                RansParams::default(),
+                params(16, 16, 10, 8),
+                params(7, 33, 11, 16),
+                params(32, 8, 12, 64),
+                params(5, 5, 12, 1),
+                params(9, 40, 10, 2),
+            ] {
+                check_round_trip(&w, rows, cols, &p);
+            }
+        }
+    }
+}
+
+#[test]
+fn single_symbol_and_all_symbols() {
+    // Every byte value present, each once and then at random.
+    let mut w: Vec<i8> = (0..=255u8).map(|b| b as i8).collect();
+    w.extend(weights("uniform", 256 * 40, 9));
+    check_round_trip(&w, 41, 256, &params(16, 64, 12, 32));
+    check_round_trip(&w, 41, 256, &params(16, 64, 10, 16));
+    // One symbol: its frequency is the whole range and no words are
+    // written; a tile is just its lanes' states.
+    let w = vec![127i8; 300 * 200];
+    let c = check_round_trip(&w, 300, 200, &RansParams::default());
+    let r = RansReader::open(&c).unwrap();
+    assert_eq!(r.freqs()[127], 4096);
+    let meta = r.layout().meta_bytes().unwrap();
+    assert_eq!(c.len() - meta, r.layout().tile_count() * 32 * 4);
+    // Empty matrices.
+    for (rows, cols) in [(0, 0), (0, 5), (5, 0)] {
+        let c = encode_vec(&[], rows, cols, &RansParams::default());
+        let r = RansReader::open(&c).unwrap();
+        assert_eq!(r.shape(), (rows, cols));
+        assert_eq!(r.layout().tile_count(), 0);
+        r.decode_s8(MatMut::row_major(&mut [], rows, cols).unwrap())
+            .unwrap();
+    }
+}
+
+#[test]
+fn strided_input_and_output() {
+    let (rows, cols) = (37, 29);
+    let w = weights("laplace", rows * cols, 4);
+    let p = params(8, 8, 12, 16);
+    let c = encode_vec(&w, rows, cols, &p);
+    // The same matrix stored column-major encodes to the same bytes.
+    let mut t = vec![0i8; rows * cols];
+    for i in 0..rows {
+        for j in 0..cols {
+            t[j * rows + i] = w[i * cols + j];
+        }
+    }
+    let view = MatRef::row_major(&t, cols, rows).unwrap().t();
+    let mut dst = vec![0u8; encode_bound(rows, cols, &p).unwrap()];
+    let n = encode_s8(view, &p, &mut dst).unwrap();
+    assert_eq!(&dst[..n], &c[..]);
+    // Decoding into a column-major view.
+    let r = RansReader::open(&c).unwrap();
+    let mut out = vec![0i8; rows * cols];
+    r.decode_s8(MatMut::row_major(&mut out, cols, rows).unwrap().t())
+        .unwrap();
+    assert_eq!(out, t);
+}
+
+#[test]
+fn size_is_within_one_percent_of_the_entropy() {
+    for kind in ["gauss", "laplace", "student"] {
+        let (rows, cols) = (512, 1024);
+        let w = weights(kind, rows * cols, 77);
+        let c = encode_vec(&w, rows, cols, &RansParams::default());
+        let r = RansReader::open(&c).unwrap();
+        let mut counts = [0u64; 256];
+        for &v in &w {
+            counts[v as u8 as usize] += 1;
+        }
+        let entropy_bytes = entropy_bits(&counts) * (rows * cols) as f64 / 8.0;
+        // Fixed costs: metadata and each tile's 32 lane states.
+        let fixed = r.layout().meta_bytes().unwrap() + r.layout().tile_count() * 32 * 4;
+        let coded = (c.len() - fixed) as f64;
+        assert!(
+            coded <= 1.01 * entropy_bytes,
+            "{kind}: {coded} bytes coded, entropy {entropy_bytes:.0}"
+        );
+    }
+}
+
+#[test]
+fn row_scales_round_trip_through_qencode() {
+    let (rows, cols) = (70, 90);
+    let mut rng = Rng::new(5);
+    // Row magnitudes spread over six orders of magnitude, one zero row.
+    let w: Vec<f32> = (0..rows * cols)
+        .map(|k| {
+            let i = k / cols;
+            if i == 3 {
+                0.0
+            } else {
+                (gauss(&mut rng) * 10f64.powi(i as i32 % 7 - 3)) as f32
+            }
+        })
+        .collect();
+    let p = params(32, 32, 12, 32);
+    let mut dst = vec![0u8; encode_bound(rows, cols, &p).unwrap()];
+    let n = qencode_f32(MatRef::row_major(&w, rows, cols).unwrap(), &p, &mut dst).unwrap();
+    let r = RansReader::open(&dst[..n]).unwrap();
+    let mut q = vec![0i8; rows * cols];
+    let mut scales = vec![0f32; rows];
+    crate::quant::quantize_rows_s8(
+        MatRef::row_major(&w, rows, cols).unwrap(),
+        MatMut::row_major(&mut q, rows, cols).unwrap(),
+        &mut scales,
+    )
+    .unwrap();
+    assert_eq!(r.scales().unwrap(), &scales[..]);
+    let mut out = vec![0f32; rows * cols];
+    r.qdecode_f32(MatMut::row_major(&mut out, rows, cols).unwrap())
+        .unwrap();
+    for k in 0..rows * cols {
+        assert_eq!(out[k], scales[k / cols] * q[k] as f32);
+    }
+    // A container without scales refuses qdecode.
+    let c = encode_vec(&q, rows, cols, &p);
+    let e = RansReader::open(&c)
+        .unwrap()
+        .qdecode_f32(MatMut::row_major(&mut out, rows, cols).unwrap())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    let mut bad = w.clone();
+    bad[17] = f32::NAN;
+    let e = qencode_f32(MatRef::row_major(&bad, rows, cols).unwrap(), &p, &mut dst).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+}
+
+fn small_container() -> (Vec<u8>, Vec<i8>) {
+    let w = weights("gauss", 40 * 50, 3);
+    (encode_vec(&w, 40, 50, &params(16, 16, 11, 8)), w)
+}
+
+fn is_reported(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::CorruptData | ErrorKind::ChecksumMismatch
+    )
+}
+
+#[test]
+fn every_bit_flip_is_reported() {
+    let (c, _) = small_container();
+    let mut bad = c.clone();
+    for bit in 0..c.len() * 8 {
+        bad[bit / 8] ^= 1 << (bit % 8);
+        let e = RansReader::open(&bad).expect_err("a flipped bit went unnoticed");
+        assert!(is_reported(&e), "bit {bit}: {e}");
+        bad[bit / 8] ^= 1 << (bit % 8);
+    }
+}
+
+#[test]
+fn truncated_and_extended_containers_are_rejected() {
+    let (c, _) = small_container();
+    for len in 0..c.len() {
+        let e = RansReader::open(&c[..len]).unwrap_err();
+        assert!(is_reported(&e), "length {len}: {e}");
+    }
+    for extra in [1usize, 2, 7, 100] {
+        let mut long = c.clone();
+        long.extend(std::iter::repeat_n(0u8, extra));
+        let e = RansReader::open(&long).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CorruptData, "{extra} extra bytes: {e}");
+    }
+}
+
+/// Rewrites every checksum of a container so that it passes `open`.
+fn reseal(c: &mut [u8]) {
+    let parsed_layout = {
+        // Parse the header fields the offsets depend on.
+        let rows = u64::from_le_bytes(c[8..16].try_into().unwrap()) as usize;
+        let cols = u64::from_le_bytes(c[16..24].try_into().unwrap()) as usize;
+        let p = params(
+            u32::from_le_bytes(c[24..28].try_into().unwrap()),
+            u32::from_le_bytes(c[28..32].try_into().unwrap()),
+            u16::from_le_bytes(c[32..34].try_into().unwrap()) as u32,
+            u16::from_le_bytes(c[34..36].try_into().unwrap()) as u32,
+        );
+        let flags = u16::from_le_bytes(c[6..8].try_into().unwrap());
+        Layout {
+            rows,
+            cols,
+            params: p,
+            scales: flags & 1 == 1,
+        }
+    };
+    let meta = parsed_layout.meta_bytes().unwrap();
+    let tiles = parsed_layout.tile_count();
+    let offsets_at = format::HEADER_BYTES + format::FREQ_BYTES;
+    let crcs_at = offsets_at + 8 * (tiles + 1);
+    for t in 0..tiles {
+        let o = |k: usize| {
+            u64::from_le_bytes(
+                c[offsets_at + 8 * k..offsets_at + 8 * k + 8]
+                    .try_into()
+                    .unwrap(),
+            ) as usize
+        };
+        let crc = crc32c(&c[meta + o(t)..meta + o(t + 1)]);
+        c[crcs_at + 4 * t..crcs_at + 4 * t + 4].copy_from_slice(&crc.to_le_bytes());
+    }
+    let crc = crc32c(&c[..meta - 4]);
+    c[meta - 4..meta].copy_from_slice(&crc.to_le_bytes());
+}
+
+#[test]
+fn resealed_garbage_fails_decoding_on_every_path() {
+    // Payload bytes changed and checksums recomputed: `open` cannot see
+    // it, the rANS invariants must. Flip one byte at a time in tile 0's
+    // words (and its lane states, keeping them >= 2^16).
+    let (c, w) = small_container();
+    let r = RansReader::open(&c).unwrap();
+    let meta = r.layout().meta_bytes().unwrap();
+    let end0 = meta + r.parsed.offsets[1];
+    let mut caught = 0;
+    let mut total = 0;
+    for at in meta..end0 {
+        for delta in [1u8, 0x80] {
+            let mut bad = c.clone();
+            bad[at] ^= delta;
+            reseal(&mut bad);
+            let Ok(r) = RansReader::open(&bad) else {
+                continue; // a lane state pushed below 2^16: caught by open
+            };
+            total += 1;
+            let mut reference_result = None;
+            for_each_isa("rans resealed", |isa| {
+                let mut out = vec![0i8; 40 * 50];
+                let res = r.decode_s8_with(isa, MatMut::row_major(&mut out, 40, 50).unwrap());
+                let ok = match &res {
+                    Ok(()) => out == w,
+                    Err(e) => {
+                        assert_eq!(e.kind(), ErrorKind::CorruptData, "{e}");
+                        false
+                    }
+                };
+                // Every path agrees with the scalar one.
+                let got = res.map_err(|e| e.message().to_string());
+                match &reference_result {
+                    None => reference_result = Some(got),
+                    Some(want) => assert_eq!(&got, want, "{} at byte {at}", isa.name()),
+                }
+                let _ = ok;
+            });
+            if reference_result.as_ref().is_some_and(|r| r.is_err()) {
+                caught += 1;
+            }
+        }
+    }
+    // rANS has no redundancy to catch every change, but almost all are.
+    assert!(caught * 10 >= total * 9, "{caught} of {total} caught");
+}
+
+#[test]
+fn wrong_shapes_and_tiles() {
+    let (c, w) = small_container();
+    let r = RansReader::open(&c).unwrap();
+    let mut out = vec![0i8; 40 * 51];
+    let e = r
+        .decode_s8(MatMut::row_major(&mut out, 40, 51).unwrap())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DimensionMismatch);
+    let tiles = r.layout().tile_count();
+    assert_eq!(tiles, 3 * 4);
+    let e = r.decode_tile(tiles, &mut [0i8; 256]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    let e = r.decode_tile(0, &mut [0i8; 255]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DimensionMismatch);
+    // The last tile alone: 8 x 2 at rows 32.., columns 48...
+    let s = r.layout().tile(tiles - 1);
+    assert_eq!((s.row, s.col, s.rows, s.cols), (32, 48, 8, 2));
+    let mut tile = vec![0i8; s.len()];
+    r.decode_tile(tiles - 1, &mut tile).unwrap();
+    for a in 0..s.rows {
+        for b in 0..s.cols {
+            assert_eq!(tile[a * s.cols + b], w[(s.row + a) * 50 + s.col + b]);
+        }
+    }
+    // Bad parameters and a short buffer.
+    for p in [
+        params(0, 4, 12, 32),
+        params(4, 4, 9, 32),
+        params(4, 4, 13, 32),
+        params(4, 4, 12, 3),
+        params(4, 4, 12, 128),
+        params(1 << 13, 1 << 12, 12, 32),
+    ] {
+        let e = encode_bound(4, 4, &p).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{p:?}");
+    }
+    let mut short = vec![0u8; c.len() - 1];
+    let e = encode_s8(
+        MatRef::row_major(&w, 40, 50).unwrap(),
+        &params(16, 16, 11, 8),
+        &mut short,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BufferTooSmall);
+}
+
+#[test]
+fn bytes_do_not_depend_on_the_thread_count() {
+    let w = weights("student", 300 * 300, 8);
+    let p = params(64, 64, 12, 32);
+    let before = crate::runtime::threads::num_threads();
+    let mut seen = Vec::new();
+    for t in [1, 2, 3] {
+        crate::runtime::threads::set_num_threads(t).unwrap();
+        seen.push(encode_vec(&w, 300, 300, &p));
+    }
+    crate::runtime::threads::set_num_threads(before).unwrap();
+    assert!(seen.windows(2).all(|s| s[0] == s[1]));
+}

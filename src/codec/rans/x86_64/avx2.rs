@@ -1,0 +1,100 @@
+//! AVX2 tile decoder: 8 lanes per vector (lane counts that are a multiple
+//! of 8).
+
+use crate::codec::rans::reference::{check_end, decode_steps, split};
+use crate::error::Result;
+use std::arch::x86_64::*;
+
+/// For each 8-bit mask of lanes needing a word, the permutation that puts
+/// word k (the k-th set bit's word) into the lane of the k-th set bit.
+static EXPAND: [[u32; 8]; 256] = {
+    let mut t = [[0u32; 8]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let mut k = 0;
+        let mut l = 0;
+        while l < 8 {
+            if m >> l & 1 == 1 {
+                t[m][l] = k;
+                k += 1;
+            }
+            l += 1;
+        }
+        m += 1;
+    }
+    t
+};
+
+/// As `reference::decode_tile`, for `lanes` a multiple of 8 up to 64.
+///
+/// # Safety
+/// The CPU has AVX2; `table` has `1 << bits` entries; `payload` holds at
+/// least `4 * lanes` bytes.
+#[target_feature(enable = "avx2")]
+pub unsafe fn decode_tile(
+    t: usize,
+    payload: &[u8],
+    lanes: usize,
+    table: &[u32],
+    bits: u32,
+    out: &mut [u8],
+) -> Result<()> {
+    debug_assert!(lanes.is_multiple_of(8) && lanes <= 64 && table.len() == 1 << bits);
+    let (mut state, mut words) = split(payload, lanes);
+    let nv = lanes / 8;
+    let mut x = [_mm256_setzero_si256(); 8];
+    for (v, x) in x.iter_mut().enumerate().take(nv) {
+        *x = _mm256_loadu_si256(state.as_ptr().add(8 * v).cast());
+    }
+    let slot_mask = _mm256_set1_epi32((1 << bits) - 1);
+    let twelve = _mm256_set1_epi32(0xFFF);
+    let one = _mm256_set1_epi32(1);
+    let zero = _mm256_setzero_si256();
+    let shift = _mm_cvtsi32_si128(bits as i32);
+    // Byte 0 of each 32-bit lane to the bottom of each 128-bit half.
+    let low_bytes = _mm256_setr_epi8(
+        0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1,
+    );
+    let steps = out.len() / lanes;
+    let total_words = words.count();
+    let mut step = 0;
+    // Each vector loads 8 words: with `lanes + 8` left, every load is in
+    // the tile.
+    while step < steps && total_words - words.next >= lanes + 8 {
+        let dst = out.as_mut_ptr().add(step * lanes);
+        for (v, x) in x.iter_mut().enumerate().take(nv) {
+            let e =
+                _mm256_i32gather_epi32::<4>(table.as_ptr().cast(), _mm256_and_si256(*x, slot_mask));
+            let freq = _mm256_add_epi32(_mm256_and_si256(e, twelve), one);
+            let bias = _mm256_and_si256(_mm256_srli_epi32::<12>(e), twelve);
+            let sym = _mm256_shuffle_epi8(_mm256_srli_epi32::<24>(e), low_bytes);
+            let packed = _mm_unpacklo_epi32(
+                _mm256_castsi256_si128(sym),
+                _mm256_extracti128_si256::<1>(sym),
+            );
+            _mm_storel_epi64(dst.add(8 * v).cast(), packed);
+            let y = _mm256_add_epi32(_mm256_mullo_epi32(freq, _mm256_srl_epi32(*x, shift)), bias);
+            // y < 2^16 exactly when its top half is zero.
+            let need_v = _mm256_cmpeq_epi32(_mm256_srli_epi32::<16>(y), zero);
+            let need = _mm256_movemask_ps(_mm256_castsi256_ps(need_v)) as usize;
+            let w = _mm256_cvtepu16_epi32(_mm_loadu_si128(
+                words.bytes.as_ptr().add(2 * words.next).cast(),
+            ));
+            let perm = _mm256_loadu_si256(EXPAND[need].as_ptr().cast());
+            let fed = _mm256_or_si256(
+                _mm256_slli_epi32::<16>(y),
+                _mm256_permutevar8x32_epi32(w, perm),
+            );
+            *x = _mm256_blendv_epi8(y, fed, need_v);
+            words.next += need.count_ones() as usize;
+        }
+        step += 1;
+    }
+    for (v, x) in x.iter().enumerate().take(nv) {
+        _mm256_storeu_si256(state.as_mut_ptr().add(8 * v).cast(), *x);
+    }
+    let state = &mut state[..lanes];
+    decode_steps(t, out, step * lanes, state, &mut words, table, bits)?;
+    check_end(t, state, &words)
+}
