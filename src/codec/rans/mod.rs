@@ -134,9 +134,8 @@ fn row_of<'a>(
     buf
 }
 
-/// A tile decoder: tile index (for messages), payload, lanes, decode
-/// table, prob_bits, output of the tile's length.
-type DecodeFn = unsafe fn(usize, &[u8], usize, &[u32], u32, &mut [u8]) -> Result<()>;
+/// A tile decoder: the tile, and an output of its length.
+type DecodeFn = unsafe fn(&reference::Tile<'_>, &mut [u8]) -> Result<()>;
 
 /// The decoder `isa` gives for `lanes` (SIMD paths need whole vectors of
 /// lanes; others decode with the scalar reference).
@@ -154,15 +153,8 @@ fn decoder(isa: Isa, lanes: usize) -> DecodeFn {
     reference_decode
 }
 
-unsafe fn reference_decode(
-    t: usize,
-    payload: &[u8],
-    lanes: usize,
-    table: &[u32],
-    bits: u32,
-    out: &mut [u8],
-) -> Result<()> {
-    reference::decode_tile(t, payload, lanes, table, bits, out)
+unsafe fn reference_decode(tile: &reference::Tile<'_>, out: &mut [u8]) -> Result<()> {
+    reference::decode_tile(tile, out)
 }
 
 /// A container validated once by [`RansReader::open`]; tile payloads are
@@ -232,14 +224,14 @@ impl<'a> RansReader<'a> {
         // 2^prob_bits entries; `decoder` checked the ISA and lanes.
         unsafe {
             let out = std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len);
-            decoder(isa, lanes)(
-                t,
-                self.payload(t),
+            let tile = reference::Tile {
+                index: t,
+                payload: self.payload(t),
                 lanes,
-                &self.table,
-                layout.params.prob_bits,
-                out,
-            )
+                table: &self.table,
+                bits: layout.params.prob_bits,
+            };
+            decoder(isa, lanes)(&tile, out)
         }
     }
 

@@ -101,18 +101,38 @@ pub fn check_end(t: usize, state: &[u32], words: &Words<'_>) -> Result<()> {
     Ok(())
 }
 
+/// What a tile decoder needs: the tile's index (for messages), its
+/// payload (framed by the reader: at least `4 * lanes` bytes), the lane
+/// count, the decode table (`1 << bits` entries) and `bits`.
+pub struct Tile<'a> {
+    /// Index of the tile in the container.
+    pub index: usize,
+    /// The tile's bytes: lane states, then words.
+    pub payload: &'a [u8],
+    /// Interleaved lanes.
+    pub lanes: usize,
+    /// `freq::dec_table` of the container.
+    pub table: &'a [u32],
+    /// prob_bits.
+    pub bits: u32,
+}
+
+/// Decodes the steps from `from` on one lane at a time, then checks the
+/// end of the tile: the tail of every decoder.
+pub fn finish_tile(
+    tile: &Tile<'_>,
+    out: &mut [u8],
+    from: usize,
+    state: &mut [u32],
+    words: &mut Words<'_>,
+) -> Result<()> {
+    decode_steps(tile.index, out, from, state, words, tile.table, tile.bits)?;
+    check_end(tile.index, state, words)
+}
+
 /// Decodes a whole tile into `out` (its length is the tile's weight
 /// count).
-pub fn decode_tile(
-    t: usize,
-    payload: &[u8],
-    lanes: usize,
-    table: &[u32],
-    bits: u32,
-    out: &mut [u8],
-) -> Result<()> {
-    let (mut state, mut words) = split(payload, lanes);
-    let state = &mut state[..lanes];
-    decode_steps(t, out, 0, state, &mut words, table, bits)?;
-    check_end(t, state, &words)
+pub fn decode_tile(tile: &Tile<'_>, out: &mut [u8]) -> Result<()> {
+    let (mut state, mut words) = split(tile.payload, tile.lanes);
+    finish_tile(tile, out, 0, &mut state[..tile.lanes], &mut words)
 }

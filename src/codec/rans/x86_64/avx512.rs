@@ -2,26 +2,19 @@
 //! multiple of 16).
 
 use crate::codec::rans::format::STATE_LOW;
-use crate::codec::rans::reference::{check_end, decode_steps, split};
+use crate::codec::rans::reference::{finish_tile, split, Tile};
 use crate::error::Result;
 use std::arch::x86_64::*;
 
 /// As `reference::decode_tile`, for `lanes` a multiple of 16 up to 64.
 ///
 /// # Safety
-/// The CPU has AVX-512F; `table` has `1 << bits` entries; `payload` holds
-/// at least `4 * lanes` bytes.
+/// The tile is as `reference::Tile` says, and the CPU has AVX-512F.
 #[target_feature(enable = "avx512f")]
-pub unsafe fn decode_tile(
-    t: usize,
-    payload: &[u8],
-    lanes: usize,
-    table: &[u32],
-    bits: u32,
-    out: &mut [u8],
-) -> Result<()> {
+pub unsafe fn decode_tile(tile: &Tile<'_>, out: &mut [u8]) -> Result<()> {
+    let (lanes, table, bits) = (tile.lanes, tile.table, tile.bits);
     debug_assert!(lanes.is_multiple_of(16) && lanes <= 64 && table.len() == 1 << bits);
-    let (mut state, mut words) = split(payload, lanes);
+    let (mut state, mut words) = split(tile.payload, lanes);
     let nv = lanes / 16;
     let mut x = [_mm512_setzero_si512(); 4];
     for (v, x) in x.iter_mut().enumerate().take(nv) {
@@ -68,7 +61,5 @@ pub unsafe fn decode_tile(
     for (v, x) in x.iter().enumerate().take(nv) {
         _mm512_storeu_si512(state.as_mut_ptr().add(16 * v).cast(), *x);
     }
-    let state = &mut state[..lanes];
-    decode_steps(t, out, step * lanes, state, &mut words, table, bits)?;
-    check_end(t, state, &words)
+    finish_tile(tile, out, step * lanes, &mut state[..lanes], &mut words)
 }
