@@ -157,6 +157,12 @@ unsafe fn reference_decode(tile: &reference::Tile<'_>, out: &mut [u8]) -> Result
     reference::decode_tile(tile, out)
 }
 
+/// The bytes of an int8 slice.
+fn as_bytes(v: &mut [i8]) -> &mut [u8] {
+    // SAFETY: i8 and u8 have the same size, alignment and validity.
+    unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast(), v.len()) }
+}
+
 /// A container validated once by [`RansReader::open`]; tile payloads are
 /// read from the caller's bytes, which must not change while it lives.
 #[derive(Debug)]
@@ -218,21 +224,45 @@ impl<'a> RansReader<'a> {
                 out.len()
             )));
         }
-        let lanes = layout.params.lanes as usize;
-        // SAFETY: i8 and u8 have one layout; the parsed container framed
-        // the payload (4 * lanes bytes at least) and the table has
-        // 2^prob_bits entries; `decoder` checked the ISA and lanes.
-        unsafe {
-            let out = std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len);
-            let tile = reference::Tile {
-                index: t,
-                payload: self.payload(t),
-                lanes,
-                table: &self.table,
-                bits: layout.params.prob_bits,
-            };
-            decoder(isa, lanes)(&tile, out)
+        // SAFETY: `decoder` checked the ISA and the lanes; `tile_job`
+        // framed the tile.
+        unsafe { decoder(isa, layout.params.lanes as usize)(&self.tile_job(t), as_bytes(out)) }
+    }
+
+    /// Tile `t` for a decoder: the parsed container framed its payload
+    /// (at least 4 * lanes bytes) and the table has 2^prob_bits entries.
+    fn tile_job(&self, t: usize) -> reference::Tile<'_> {
+        reference::Tile {
+            index: t,
+            payload: self.payload(t),
+            lanes: self.parsed.layout.params.lanes as usize,
+            table: &self.table,
+            bits: self.parsed.layout.params.prob_bits,
         }
+    }
+
+    /// Decodes tiles `t` and `t + 1` (both in range, outputs sized),
+    /// together where the ISA has a two-tile decoder.
+    fn decode_two(&self, isa: Isa, t: usize, a: &mut [i8], b: &mut [i8]) -> [Result<()>; 2] {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let lanes = self.parsed.layout.params.lanes as usize;
+            if isa >= Isa::Avx512 && lanes.is_multiple_of(16) {
+                // SAFETY: as in `decode_tile_with`; the CPU has AVX-512.
+                return unsafe {
+                    x86_64::avx512::decode_tile_pair(
+                        &self.tile_job(t),
+                        as_bytes(a),
+                        &self.tile_job(t + 1),
+                        as_bytes(b),
+                    )
+                };
+            }
+        }
+        [
+            self.decode_tile_with(isa, t, a),
+            self.decode_tile_with(isa, t + 1, b),
+        ]
     }
 
     /// [`RansReader::decode_tile_with`] on the active ISA.
@@ -284,32 +314,56 @@ impl<'a> RansReader<'a> {
         let base = SharedMut(out.ptr());
         let next = AtomicUsize::new(0);
         let failed = std::sync::Mutex::new(None::<(usize, Error)>);
-        parallel_for(num_threads().min(tiles).max(1), &|_| {
-            let mut buf = Vec::new();
+        let put = |t: usize, buf: &[i8]| {
+            let s = layout.tile(t);
+            for (r, src) in buf.chunks_exact(s.cols).enumerate() {
+                let i = s.row + r;
+                // SAFETY: row i, columns s.col.. are inside the output,
+                // whose shape was checked; tiles are disjoint.
+                unsafe {
+                    let at = base.get().offset(i as isize * rs + s.col as isize * cs);
+                    if cs == 1 {
+                        // Contiguous: a loop the compiler vectorizes.
+                        let dst = std::slice::from_raw_parts_mut(at, s.cols);
+                        for (d, &q) in dst.iter_mut().zip(src) {
+                            *d = convert(i, q);
+                        }
+                    } else {
+                        for (c, &q) in src.iter().enumerate() {
+                            *at.offset(c as isize * cs) = convert(i, q);
+                        }
+                    }
+                }
+            }
+        };
+        let fail = |t: usize, e: Error| {
+            let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+            // Report the lowest failing tile, whatever the timing.
+            if f.as_ref().is_none_or(|(ft, _)| t < *ft) {
+                *f = Some((t, e));
+            }
+        };
+        // Tiles go out in pairs: the AVX-512 decoder runs two at once.
+        let pairs = tiles.div_ceil(2);
+        parallel_for(num_threads().min(pairs).max(1), &|_| {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
             loop {
-                let t = next.fetch_add(1, Ordering::Relaxed);
+                let t = 2 * next.fetch_add(1, Ordering::Relaxed);
                 if t >= tiles {
                     break;
                 }
-                let s = layout.tile(t);
-                buf.resize(s.len(), 0i8);
-                if let Err(e) = self.decode_tile_with(isa, t, &mut buf) {
-                    let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
-                    // Report the lowest failing tile, whatever the timing.
-                    if f.as_ref().is_none_or(|(ft, _)| t < *ft) {
-                        *f = Some((t, e));
-                    }
-                    continue;
-                }
-                for r in 0..s.rows {
-                    for c in 0..s.cols {
-                        let (i, j) = (s.row + r, s.col + c);
-                        // SAFETY: (i, j) is inside the output, whose
-                        // shape was checked; tiles are disjoint.
-                        unsafe {
-                            *base.get().offset(i as isize * rs + j as isize * cs) =
-                                convert(i, buf[r * s.cols + c]);
-                        }
+                a.resize(layout.tile(t).len(), 0i8);
+                let results = if t + 1 < tiles {
+                    b.resize(layout.tile(t + 1).len(), 0i8);
+                    self.decode_two(isa, t, &mut a, &mut b)
+                } else {
+                    [self.decode_tile_with(isa, t, &mut a), Ok(())]
+                };
+                for (k, (r, buf)) in results.into_iter().zip([&a, &b]).enumerate() {
+                    match r {
+                        Ok(()) if t + k < tiles => put(t + k, buf),
+                        Ok(()) => {}
+                        Err(e) => fail(t + k, e),
                     }
                 }
             }

@@ -92,6 +92,25 @@ fn round_trips_every_distribution_shape_and_parameter() {
 }
 
 #[test]
+fn many_full_tiles_take_the_vector_loops() {
+    // Tiles long enough for the SIMD loops (two tiles at once on
+    // AVX-512), an odd tile count, and edge tiles.
+    for (kind, seed) in [("gauss", 11), ("student", 12), ("uniform", 13)] {
+        let (rows, cols) = (300, 520);
+        let w = weights(kind, rows * cols, seed);
+        for p in [
+            params(64, 64, 12, 32),
+            params(64, 32, 11, 16),
+            params(32, 64, 12, 64),
+            params(100, 100, 10, 32),
+            params(64, 64, 12, 8),
+        ] {
+            check_round_trip(&w, rows, cols, &p);
+        }
+    }
+}
+
+#[test]
 fn single_symbol_and_all_symbols() {
     // Every byte value present, each once and then at random.
     let mut w: Vec<i8> = (0..=255u8).map(|b| b as i8).collect();
@@ -396,4 +415,61 @@ fn bytes_do_not_depend_on_the_thread_count() {
     }
     crate::runtime::threads::set_num_threads(before).unwrap();
     assert!(seen.windows(2).all(|s| s[0] == s[1]));
+}
+
+/// Encode and decode speed on a 4096 x 4096 Gaussian int8 matrix:
+/// `cargo test --release --lib rans_throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn rans_throughput() {
+    use crate::runtime::threads::set_num_threads;
+    use std::time::Instant;
+    let n = 4096;
+    let w = weights("gauss", n * n, 1);
+    let p = RansParams::default();
+    let mut dst = vec![0u8; encode_bound(n, n, &p).unwrap()];
+    let best = |f: &mut dyn FnMut()| {
+        (0..7)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mb = (n * n) as f64 / 1e6;
+    let before = crate::runtime::threads::num_threads();
+    for threads in [1, 2] {
+        set_num_threads(threads).unwrap();
+        let mut len = 0;
+        let t = best(&mut || {
+            len = encode_s8(MatRef::row_major(&w, n, n).unwrap(), &p, &mut dst).unwrap()
+        });
+        println!(
+            "encode {threads} thread(s): {:.0} MB/s, {:.3} bits/weight",
+            mb / t,
+            len as f64 * 8.0 / (n * n) as f64
+        );
+        let r = RansReader::open(&dst[..len]).unwrap();
+        let mut out = vec![0i8; n * n];
+        for isa in [Isa::Scalar, Isa::Avx2, Isa::Avx512] {
+            if isa.is_supported() {
+                let t = best(&mut || {
+                    r.decode_s8_with(isa, MatMut::row_major(&mut out, n, n).unwrap())
+                        .unwrap()
+                });
+                println!(
+                    "decode {} {threads} thread(s): {:.0} MB/s",
+                    isa.name(),
+                    mb / t
+                );
+            }
+        }
+        let t = best(&mut || drop(RansReader::open(&dst[..len]).unwrap()));
+        println!(
+            "open (all checksums) {threads} thread(s): {:.0} MB/s of weights",
+            mb / t
+        );
+    }
+    set_num_threads(before).unwrap();
 }
