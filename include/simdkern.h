@@ -20,6 +20,37 @@
 #include <stdbool.h>
 
 /**
+ * The format version this build writes and reads.
+ */
+#define VERSION 1
+
+/**
+ * Flag bit: the container stores one f32 scale per row.
+ */
+#define FLAG_ROW_SCALES 1
+
+/**
+ * Bytes of the fixed header, before the frequency table.
+ */
+#define HEADER_BYTES 48
+
+/**
+ * Bytes of the frequency table: 256 little-endian u16.
+ */
+#define FREQ_BYTES 512
+
+/**
+ * The state every lane starts encoding from and must end decoding in;
+ * states live in `[STATE_LOW, 2^32)`.
+ */
+#define STATE_LOW (1 << 16)
+
+/**
+ * Largest number of weights in one tile.
+ */
+#define MAX_TILE_SYMBOLS (1 << 24)
+
+/**
  * Largest n for which `sk_dot_u8s8` can never overflow int32:
  * `floor(2^31 / (255 * 128))`.
  */
@@ -151,6 +182,14 @@ typedef struct sk_csr sk_csr;
 typedef struct sk_qlinear sk_qlinear;
 
 /**
+ * A validated view of a container, from `sk_rans_open`, released with
+ * `sk_rans_close`. It reads the tiles from the caller's bytes, which must
+ * stay valid and unchanged until `sk_rans_close`. Immutable: one reader
+ * may decode from several threads at once.
+ */
+typedef struct sk_rans_reader sk_rans_reader;
+
+/**
  * Result code of every fallible simdkern function. Values are pinned and
  * new codes are only appended.
  */
@@ -175,6 +214,29 @@ typedef struct sk_rsvd_options {
    */
   uint64_t seed;
 } sk_rsvd_options;
+
+/**
+ * Encoder parameters; `sk_rans_params_default()` gives the defaults and a
+ * NULL pointer means them.
+ */
+typedef struct sk_rans_params {
+  /**
+   * Rows of a tile (>= 1; default 256).
+   */
+  uint32_t tile_rows;
+  /**
+   * Columns of a tile (>= 1; at most 2^24 weights per tile; default 256).
+   */
+  uint32_t tile_cols;
+  /**
+   * Probability precision in bits, 10 to 12 (default 12).
+   */
+  uint32_t prob_bits;
+  /**
+   * Interleaved lanes per tile, a power of two from 1 to 64 (default 32).
+   */
+  uint32_t lanes;
+} sk_rans_params;
 
 /**
  * Success.
@@ -747,6 +809,165 @@ sk_status sk_qlinear_forward_f32(const struct sk_qlinear *layer,
                                  float *y,
                                  ptrdiff_t rsy,
                                  ptrdiff_t csy);
+
+/**
+ * The default parameters: 256 x 256 tiles, 12-bit probabilities, 32
+ * lanes (docs/FORMAT.md says why). Thread-safe.
+ */
+struct sk_rans_params sk_rans_params_default(void);
+
+/**
+ * The largest container `sk_rans_encode_s8` or `sk_qrans_encode_f32` can
+ * write for a `rows x cols` matrix with these parameters.
+ *
+ * @param rows, cols  shape (either may be 0)
+ * @param p           parameters, or NULL for the defaults
+ * @param bound       receives the size in bytes
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER` (`bound`), `SK_ERR_INVALID_ARGUMENT`
+ *         (parameters out of range, or a size that overflows). Thread-safe.
+ */
+sk_status sk_rans_encode_bound(size_t rows,
+                               size_t cols,
+                               const struct sk_rans_params *p,
+                               size_t *bound);
+
+/**
+ * Encodes an int8 matrix (row `i` at `w + i * rs`, columns contiguous)
+ * into a container (docs/FORMAT.md): one frequency table, tiles coded in
+ * parallel, each with a CRC32C. The bytes depend only on the weights and
+ * the parameters, not on the thread count.
+ *
+ * @param rows, cols  shape
+ * @param w           the weights
+ * @param rs          row stride in elements (any non-zero value; unused
+ *                    when `rows <= 1`)
+ * @param p           parameters, or NULL for the defaults
+ * @param dst, cap    output buffer (`sk_rans_encode_bound` bytes always
+ *                    suffice)
+ * @param written     receives the container's length
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (bad
+ *         parameters or stride, `dst` overlapping `w`),
+ *         `SK_ERR_BUFFER_TOO_SMALL` (nothing useful is in `dst` then),
+ *         `SK_ERR_OUT_OF_MEMORY`. Thread-safe.
+ */
+sk_status sk_rans_encode_s8(size_t rows,
+                            size_t cols,
+                            const int8_t *w,
+                            ptrdiff_t rs,
+                            const struct sk_rans_params *p,
+                            uint8_t *dst,
+                            size_t cap,
+                            size_t *written);
+
+/**
+ * Quantizes each row of an f32 matrix to int8 (symmetric: `scale =
+ * max|w| / 127`, 1 for an all-zero row) and encodes the codes with the
+ * row scales (`sk_qrans_decode_f32` gives back `scale * code`).
+ *
+ * @param rows, cols, w, rs, p, dst, cap, written  as `sk_rans_encode_s8`
+ * @return as `sk_rans_encode_s8`, and `SK_ERR_INVALID_ARGUMENT` for NaN or
+ *         infinite weights. Thread-safe.
+ */
+sk_status sk_qrans_encode_f32(size_t rows,
+                              size_t cols,
+                              const float *w,
+                              ptrdiff_t rs,
+                              const struct sk_rans_params *p,
+                              uint8_t *dst,
+                              size_t cap,
+                              size_t *written);
+
+/**
+ * Checks a whole container once: header, parameters, sizes, metadata
+ * checksum, frequency table, tile offsets, every tile's CRC32C and
+ * framing. Decoding later checks each tile's rANS invariants.
+ *
+ * @param src, len  the container; it must stay valid and unchanged until
+ *                  `sk_rans_close`
+ * @param out       receives the reader
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_CORRUPT_DATA` (the
+ *         message says what and where), `SK_ERR_CHECKSUM_MISMATCH`,
+ *         `SK_ERR_OUT_OF_MEMORY`. Thread-safe.
+ */
+sk_status sk_rans_open(const uint8_t *src, size_t len, struct sk_rans_reader **out);
+
+/**
+ * Releases a reader; NULL does nothing. No other thread may be using it.
+ */
+void sk_rans_close(struct sk_rans_reader *r);
+
+/**
+ * The matrix shape of a container.
+ *
+ * @param r           the reader
+ * @param rows, cols  receive the shape; each may be NULL (skipped)
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER` (`r`). Thread-safe.
+ */
+sk_status sk_rans_shape(const struct sk_rans_reader *r, size_t *rows, size_t *cols);
+
+/**
+ * The number of tiles (row-major over the tile grid).
+ *
+ * @param r      the reader
+ * @param count  receives the count
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`. Thread-safe.
+ */
+sk_status sk_rans_tile_count(const struct sk_rans_reader *r, size_t *count);
+
+/**
+ * Where tile `t` sits: its first row and column and its size.
+ *
+ * @param r                     the reader
+ * @param t                     tile index, below `sk_rans_tile_count`
+ * @param row, col, rows, cols  receive the placement; each may be NULL
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER` (`r`), `SK_ERR_INVALID_ARGUMENT`
+ *         (`t` out of range). Thread-safe.
+ */
+sk_status sk_rans_tile_shape(const struct sk_rans_reader *r,
+                             size_t t,
+                             size_t *row,
+                             size_t *col,
+                             size_t *rows,
+                             size_t *cols);
+
+/**
+ * Decodes one tile, row-major (`rows * cols` of `sk_rans_tile_shape`),
+ * for streaming or for decoding tiles on the caller's own threads.
+ *
+ * @param r    the reader
+ * @param t    tile index
+ * @param dst  output
+ * @param len  elements of `dst`; must equal the tile's size
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (`t`
+ *         out of range, `dst` overlapping the container),
+ *         `SK_ERR_DIMENSION_MISMATCH` (`len`), `SK_ERR_CORRUPT_DATA` (the
+ *         tile breaks the rANS invariants; `dst` is then partly written).
+ *         Thread-safe.
+ */
+sk_status sk_rans_decode_tile_s8(const struct sk_rans_reader *r, size_t t, int8_t *dst, size_t len);
+
+/**
+ * Decodes the whole matrix (row `i` at `w + i * rs`), tiles in parallel.
+ *
+ * @param r   the reader
+ * @param w   output, `rows x cols` of `sk_rans_shape`
+ * @param rs  row stride in elements (non-zero when rows > 1)
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (stride,
+ *         `w` overlapping the container), `SK_ERR_CORRUPT_DATA` (a tile
+ *         breaks the rANS invariants; `w` is then partly written).
+ *         Thread-safe.
+ */
+sk_status sk_rans_decode_s8(const struct sk_rans_reader *r, int8_t *w, ptrdiff_t rs);
+
+/**
+ * Decodes and dequantizes a container written by `sk_qrans_encode_f32`:
+ * `w[i][j] = scale[i] * code[i][j]`.
+ *
+ * @param r, w, rs  as `sk_rans_decode_s8`, with f32 output
+ * @return as `sk_rans_decode_s8`, and `SK_ERR_INVALID_ARGUMENT` when the
+ *         container has no row scales. Thread-safe.
+ */
+sk_status sk_qrans_decode_f32(const struct sk_rans_reader *r, float *w, ptrdiff_t rs);
 
 /**
  * The version of the loaded library as

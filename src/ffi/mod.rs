@@ -18,6 +18,7 @@ pub mod gemm;
 pub mod int8;
 pub mod linalg;
 pub mod quant;
+pub mod rans;
 pub mod runtime;
 pub mod sparse;
 
