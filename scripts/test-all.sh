@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: formatting, lints, Rust tests, the C/C++
 # packaging (CMake build, ctest: C, C++, install + find_package/pkg-config
-# consumer, Python) and the Python ctypes test. CI runs it on a fresh Debian
+# consumer, Python), the Python ctypes test and a bounded run of every
+# cargo-fuzz target (SIMDKERN_FUZZ_SECONDS each, default 30). CI runs it on a fresh Debian
 # machine as root; it installs what it needs or stops naming what is missing.
 #
 #   scripts/test-all.sh
@@ -94,5 +95,25 @@ banner "ctest"
 
 banner "python ctypes test (target/release/libsimdkern.so, built by the cmake step)"
 python3 ffi-tests/python/test_ctypes.py
+
+# Fuzz targets of the decoders of untrusted bytes, each for a bounded time
+# from its committed seed corpus (copied: found inputs are not committed).
+fuzz_seconds=${SIMDKERN_FUZZ_SECONDS:-30}
+banner "cargo fuzz: rans_open, csr_new (${fuzz_seconds}s each)"
+cargo +nightly --version >/dev/null 2>&1 ||
+    die "the nightly toolchain cargo-fuzz needs is missing; install it (rustup toolchain install nightly)"
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz"
+    cargo install --quiet --locked cargo-fuzz ||
+        die "cargo-fuzz is missing and did not install; install it (cargo install cargo-fuzz)"
+fi
+for target in rans_open csr_new; do
+    corpus=$(mktemp -d)
+    cp -r "fuzz/corpus/$target/." "$corpus/"
+    cargo +nightly fuzz run "$target" "$corpus" -- -max_total_time="$fuzz_seconds" \
+        -max_len=8192 -timeout=10 2>&1 | tail -n 3 ||
+        die "fuzz target $target failed; the input is under fuzz/artifacts/$target"
+    rm -rf "$corpus"
+done
 
 banner "all tests passed in $((SECONDS - start))s"

@@ -139,10 +139,12 @@ impl Layout {
         )
     }
 
-    /// Number of tiles (row-major over the grid).
+    /// Number of tiles (row-major over the grid); saturates at
+    /// `usize::MAX` for shapes no container can hold, which
+    /// [`Layout::meta_bytes`] then refuses.
     pub fn tile_count(&self) -> usize {
         let (down, across) = self.grid();
-        down * across
+        down.saturating_mul(across)
     }
 
     /// Position and size of tile `t`.

@@ -269,6 +269,25 @@ fn truncated_and_extended_containers_are_rejected() {
     }
 }
 
+#[test]
+fn huge_shapes_in_a_resealed_header_are_corrupt() {
+    // Found by the rans_open fuzz target: a tile count that overflows.
+    let (c, _) = small_container();
+    for (rows, cols, tile) in [
+        (1u64 << 40, 1u64 << 40, 1u32),
+        (u64::MAX, u64::MAX, 1),
+        (1 << 33, 3, 2),
+    ] {
+        let mut bad = c.clone();
+        bad[8..16].copy_from_slice(&rows.to_le_bytes());
+        bad[16..24].copy_from_slice(&cols.to_le_bytes());
+        bad[24..28].copy_from_slice(&tile.to_le_bytes());
+        bad[28..32].copy_from_slice(&tile.to_le_bytes());
+        let e = RansReader::open(&bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CorruptData, "{rows}x{cols}: {e}");
+    }
+}
+
 /// Rewrites every checksum of a container so that it passes `open`.
 fn reseal(c: &mut [u8]) {
     let parsed_layout = {
