@@ -970,6 +970,22 @@ sk_status sk_rans_decode_s8(const struct sk_rans_reader *r, int8_t *w, ptrdiff_t
 sk_status sk_qrans_decode_f32(const struct sk_rans_reader *r, float *w, ptrdiff_t rs);
 
 /**
+ * `y = W x` straight from the container, W never materialized: each
+ * thread decodes a band of tiles into cache and multiplies as it goes.
+ * `W[i][j] = scale[i] * code[i][j]` (scale 1 for a container from
+ * `sk_rans_encode_s8`). The result does not depend on the thread count.
+ *
+ * @param r  the reader
+ * @param x  `cols` elements
+ * @param y  `rows` elements, written (not read)
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (`y`
+ *         overlapping `x` or the container), `SK_ERR_CORRUPT_DATA` (a tile
+ *         breaks the rANS invariants; `y` is then partly written).
+ *         Thread-safe.
+ */
+sk_status sk_qrans_gemv_f32(const struct sk_rans_reader *r, const float *x, float *y);
+
+/**
  * The version of the loaded library as
  * `MAJOR * 10000 + MINOR * 100 + PATCH`; compare with `SK_VERSION_NUMBER`
  * to detect a header/library mismatch. Thread-safe.

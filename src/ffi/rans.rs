@@ -354,3 +354,43 @@ pub extern "C" fn sk_qrans_decode_f32(
         r.inner.qdecode_f32(w)
     })
 }
+
+/// `y = W x` straight from the container, W never materialized: each
+/// thread decodes a band of tiles into cache and multiplies as it goes.
+/// `W[i][j] = scale[i] * code[i][j]` (scale 1 for a container from
+/// `sk_rans_encode_s8`). The result does not depend on the thread count.
+///
+/// @param r  the reader
+/// @param x  `cols` elements
+/// @param y  `rows` elements, written (not read)
+/// @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT` (`y`
+///         overlapping `x` or the container), `SK_ERR_CORRUPT_DATA` (a tile
+///         breaks the rANS invariants; `y` is then partly written).
+///         Thread-safe.
+#[no_mangle]
+pub extern "C" fn sk_qrans_gemv_f32(
+    r: *const sk_rans_reader,
+    x: *const f32,
+    y: *mut f32,
+) -> sk_status {
+    boundary!("sk_qrans_gemv_f32", {
+        let r = reader(r)?;
+        let (m, n) = r.inner.shape();
+        let xr = region(x, n).map_err(|f| f.error("x"))?;
+        let yr = region(y.cast_const(), m).map_err(|f| f.error("y"))?;
+        disjoint(("y", &yr), ("x", &xr))?;
+        disjoint(("y", &yr), ("the container", &r.src))?;
+        // SAFETY: checked above; the caller promises the lengths.
+        let (x, y) = unsafe {
+            (
+                slice("x", x, n)?,
+                if m == 0 {
+                    &mut [][..]
+                } else {
+                    std::slice::from_raw_parts_mut(y, m)
+                },
+            )
+        };
+        r.inner.gemv_f32(x, y)
+    })
+}

@@ -18,6 +18,7 @@ mod crc32c;
 mod encode;
 pub mod format;
 mod freq;
+mod gemv;
 mod reference;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ mod x86_64;
 pub use crc32c::crc32c;
 pub use format::{Layout, RansParams, TileShape};
 pub use freq::entropy_bits;
+pub use gemv::{gemv_s8_f32, gemv_s8_f32_with};
 
 use crate::error::{Error, Result};
 use crate::gemm::{MatMut, MatRef};

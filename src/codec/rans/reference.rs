@@ -136,3 +136,9 @@ pub fn decode_tile(tile: &Tile<'_>, out: &mut [u8]) -> Result<()> {
     let (mut state, mut words) = split(tile.payload, tile.lanes);
     finish_tile(tile, out, 0, &mut state[..tile.lanes], &mut words)
 }
+
+/// `sum q[c] * x[c]` in f32, left to right: the GEMV's scalar kernel and
+/// the oracle of the SIMD ones. `x` is at least as long as `q`.
+pub fn dot_s8_f32(q: &[i8], x: &[f32]) -> f32 {
+    q.iter().zip(x).fold(0.0, |s, (&a, &b)| s + a as f32 * b)
+}

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::ErrorKind;
+use crate::runtime::Isa;
 use crate::testutil::{for_each_isa, Rng};
 
 fn params(tile_rows: u32, tile_cols: u32, prob_bits: u32, lanes: u32) -> RansParams {
@@ -436,6 +437,149 @@ fn bytes_do_not_depend_on_the_thread_count() {
     assert!(seen.windows(2).all(|s| s[0] == s[1]));
 }
 
+#[test]
+fn dot_kernels_match_the_reference() {
+    let mut rng = Rng::new(21);
+    let q = weights("uniform", 300, 3);
+    let x: Vec<f32> = (0..300).map(|_| rng.signed_unit() as f32).collect();
+    for n in (0..200).chain([255, 256, 257, 300]) {
+        let exact: f64 = (0..n).map(|c| q[c] as f64 * x[c] as f64).sum();
+        let mag: f64 = (0..n).map(|c| (q[c] as f64 * x[c] as f64).abs()).sum();
+        for_each_isa("rans dot", |isa| {
+            // SAFETY: the ISA is supported; x is long enough.
+            let got = unsafe { gemv::dot_kernel(isa)(&q[..n], &x[..n]) } as f64;
+            let tol = 2.0 * (n as f64 + 2.0) * f32::EPSILON as f64 * mag;
+            assert!(
+                (got - exact).abs() <= tol,
+                "{} n {n}: {got} vs {exact}",
+                isa.name()
+            );
+        });
+    }
+}
+
+/// `y = W x` in f64 over the decoded codes and scales.
+fn gemv_reference(w: &[i8], scales: Option<&[f32]>, x: &[f32], rows: usize) -> Vec<(f64, f64)> {
+    let cols = x.len();
+    (0..rows)
+        .map(|i| {
+            let s = scales.map_or(1.0, |s| s[i]) as f64;
+            let row = &w[i * cols..(i + 1) * cols];
+            let exact: f64 = row.iter().zip(x).map(|(&q, &v)| q as f64 * v as f64).sum();
+            let mag: f64 = row
+                .iter()
+                .zip(x)
+                .map(|(&q, &v)| (q as f64 * v as f64).abs())
+                .sum();
+            (s * exact, s.abs() * mag)
+        })
+        .collect()
+}
+
+#[test]
+fn fused_gemv_matches_decode_then_gemv() {
+    let mut rng = Rng::new(8);
+    for (rows, cols, p) in [
+        (300, 520, params(64, 64, 12, 32)),
+        (300, 520, params(64, 100, 11, 16)),
+        (257, 3, RansParams::default()),
+        (70, 300, params(16, 64, 12, 8)),
+        (1, 1, RansParams::default()),
+    ] {
+        let w = weights("student", rows * cols, rows as u64);
+        let x: Vec<f32> = (0..cols).map(|_| rng.signed_unit() as f32).collect();
+        let c = encode_vec(&w, rows, cols, &p);
+        let r = RansReader::open(&c).unwrap();
+        let want = gemv_reference(&w, None, &x, rows);
+        let mut first: Option<Vec<f32>> = None;
+        for_each_isa("rans gemv", |isa| {
+            let mut y = vec![f32::NAN; rows];
+            r.gemv_f32_with(isa, &x, &mut y).unwrap();
+            let mut base = vec![f32::NAN; rows];
+            gemv_s8_f32_with(
+                isa,
+                MatRef::row_major(&w, rows, cols).unwrap(),
+                None,
+                &x,
+                &mut base,
+            )
+            .unwrap();
+            for i in 0..rows {
+                let (exact, mag) = want[i];
+                let tol = 2.0 * (cols as f64 + 2.0) * f32::EPSILON as f64 * mag;
+                assert!((y[i] as f64 - exact).abs() <= tol, "{} row {i}", isa.name());
+                assert!(
+                    (base[i] as f64 - exact).abs() <= tol,
+                    "{} row {i}",
+                    isa.name()
+                );
+            }
+            if isa == Isa::Scalar {
+                first = Some(y);
+            }
+        });
+        // The scalar path sums each tile row left to right, as the
+        // unfused scalar GEMV sums the whole row: identical bits when one
+        // tile spans the columns.
+        if p.tile_cols as usize >= cols {
+            let mut base = vec![0f32; rows];
+            gemv_s8_f32_with(
+                Isa::Scalar,
+                MatRef::row_major(&w, rows, cols).unwrap(),
+                None,
+                &x,
+                &mut base,
+            )
+            .unwrap();
+            assert_eq!(first.unwrap(), base);
+        }
+    }
+}
+
+#[test]
+fn fused_gemv_scales_threads_and_shapes() {
+    let (rows, cols) = (200, 330);
+    let mut rng = Rng::new(9);
+    let wf: Vec<f32> = (0..rows * cols)
+        .map(|k| (gauss(&mut rng) * 10f64.powi((k / cols) as i32 % 5 - 2)) as f32)
+        .collect();
+    let p = params(32, 64, 12, 32);
+    let mut dst = vec![0u8; encode_bound(rows, cols, &p).unwrap()];
+    let n = qencode_f32(MatRef::row_major(&wf, rows, cols).unwrap(), &p, &mut dst).unwrap();
+    let r = RansReader::open(&dst[..n]).unwrap();
+    let mut q = vec![0i8; rows * cols];
+    r.decode_s8(MatMut::row_major(&mut q, rows, cols).unwrap())
+        .unwrap();
+    let x: Vec<f32> = (0..cols).map(|_| rng.signed_unit() as f32).collect();
+    let want = gemv_reference(&q, r.scales(), &x, rows);
+    let before = crate::runtime::threads::num_threads();
+    let mut seen = Vec::new();
+    for t in [1, 2, 3] {
+        crate::runtime::threads::set_num_threads(t).unwrap();
+        let mut y = vec![0f32; rows];
+        r.gemv_f32(&x, &mut y).unwrap();
+        seen.push(y);
+    }
+    crate::runtime::threads::set_num_threads(before).unwrap();
+    assert!(
+        seen.windows(2).all(|s| s[0] == s[1]),
+        "thread count changed y"
+    );
+    for i in 0..rows {
+        let (exact, mag) = want[i];
+        let tol = 2.0 * (cols as f64 + 2.0) * f32::EPSILON as f64 * mag;
+        assert!((seen[0][i] as f64 - exact).abs() <= tol, "row {i}");
+    }
+    let mut y = vec![0f32; rows];
+    for (xl, yl) in [(cols - 1, rows), (cols, rows + 1), (0, 0)] {
+        let e = r
+            .gemv_f32(&x[..xl.min(cols)], &mut vec![0f32; yl])
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DimensionMismatch);
+    }
+    r.gemv_f32(&x, &mut y).unwrap();
+}
+
 /// Encode and decode speed on a 4096 x 4096 Gaussian int8 matrix:
 /// `cargo test --release --lib rans_throughput -- --ignored --nocapture`.
 #[test]
@@ -488,6 +632,24 @@ fn rans_throughput() {
         println!(
             "open (all checksums) {threads} thread(s): {:.0} MB/s of weights",
             mb / t
+        );
+        let x: Vec<f32> = (0..n).map(|i| (i % 13) as f32 - 6.0).collect();
+        let mut y = vec![0f32; n];
+        let fused = best(&mut || r.gemv_f32(&x, &mut y).unwrap());
+        let unfused = best(&mut || {
+            r.decode_s8(MatMut::row_major(&mut out, n, n).unwrap())
+                .unwrap();
+            gemv_s8_f32(MatRef::row_major(&out, n, n).unwrap(), None, &x, &mut y).unwrap()
+        });
+        let plain = best(&mut || {
+            gemv_s8_f32(MatRef::row_major(&w, n, n).unwrap(), None, &x, &mut y).unwrap()
+        });
+        println!(
+            "gemv 4096^2 {threads} thread(s): fused {:.2} ms, decode-then-gemv {:.2} ms, \
+             int8 gemv on uncompressed weights {:.2} ms",
+            fused * 1e3,
+            unfused * 1e3,
+            plain * 1e3
         );
     }
     set_num_threads(before).unwrap();

@@ -89,3 +89,37 @@ pub unsafe fn decode_tile(tile: &Tile<'_>, out: &mut [u8]) -> Result<()> {
     }
     finish_tile(tile, out, step * lanes, &mut state[..lanes], &mut words)
 }
+
+/// `sum q[c] * x[c]`: 8 codes widened to f32 per vector, four
+/// accumulators, a scalar tail.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA; `x` is at least as long as `q`.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn dot_s8_f32(q: &[i8], x: &[f32]) -> f32 {
+    debug_assert!(x.len() >= q.len());
+    let (qp, xp, n) = (q.as_ptr(), x.as_ptr(), q.len());
+    let widen =
+        |at: usize| _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(qp.add(at).cast())));
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let mut c = 0;
+    while c + 32 <= n {
+        for (k, acc) in acc.iter_mut().enumerate() {
+            *acc = _mm256_fmadd_ps(widen(c + 8 * k), _mm256_loadu_ps(xp.add(c + 8 * k)), *acc);
+        }
+        c += 32;
+    }
+    while c + 8 <= n {
+        acc[0] = _mm256_fmadd_ps(widen(c), _mm256_loadu_ps(xp.add(c)), acc[0]);
+        c += 8;
+    }
+    let s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+    let h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s));
+    let h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    let mut total = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps::<1>(h, h)));
+    while c < n {
+        total += *qp.add(c) as f32 * *xp.add(c);
+        c += 1;
+    }
+    total
+}

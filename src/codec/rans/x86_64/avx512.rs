@@ -153,3 +153,35 @@ unsafe fn steps<const NV: usize>(cur: &mut [Cursor<'_, NV>], table: &[u32], bits
         }
     }
 }
+
+/// `sum q[c] * x[c]`: 16 codes widened to f32 per vector, four
+/// accumulators, a masked tail.
+///
+/// # Safety
+/// The CPU has AVX-512F; `x` is at least as long as `q`.
+#[target_feature(enable = "avx512f")]
+pub unsafe fn dot_s8_f32(q: &[i8], x: &[f32]) -> f32 {
+    debug_assert!(x.len() >= q.len());
+    let (qp, xp, n) = (q.as_ptr(), x.as_ptr(), q.len());
+    let widen =
+        |at: usize| _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(qp.add(at).cast())));
+    let mut acc = [_mm512_setzero_ps(); 4];
+    let mut c = 0;
+    while c + 64 <= n {
+        for (k, acc) in acc.iter_mut().enumerate() {
+            *acc = _mm512_fmadd_ps(widen(c + 16 * k), _mm512_loadu_ps(xp.add(c + 16 * k)), *acc);
+        }
+        c += 64;
+    }
+    while c + 16 <= n {
+        acc[0] = _mm512_fmadd_ps(widen(c), _mm512_loadu_ps(xp.add(c)), acc[0]);
+        c += 16;
+    }
+    if c < n {
+        let m: __mmask16 = (1u32 << (n - c)) as u16 - 1;
+        let codes = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, qp.add(c))));
+        acc[1] = _mm512_fmadd_ps(codes, _mm512_maskz_loadu_ps(m, xp.add(c)), acc[1]);
+    }
+    let s = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
+    _mm512_reduce_add_ps(s)
+}

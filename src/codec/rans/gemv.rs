@@ -1,0 +1,180 @@
+//! `y = W x` straight from a container: each worker takes a band of tile
+//! rows, decodes its tiles (two at a time where the ISA can) into a
+//! buffer that stays in L2, and adds each tile row's dot product with the
+//! matching piece of x into the band's sums; W is never materialized.
+//! The baseline `gemv_s8_f32` runs the same dot kernel over an int8
+//! matrix in memory.
+
+use super::reference;
+use super::RansReader;
+use crate::error::{Error, Result};
+use crate::gemm::MatRef;
+use crate::runtime::threads::{num_threads, parallel_for, SharedMut};
+use crate::runtime::{active_isa, Isa};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `sum q[c] * x[c]` in f32.
+pub(super) type DotFn = unsafe fn(&[i8], &[f32]) -> f32;
+
+/// The dot kernel `isa` gives.
+pub(super) fn dot_kernel(isa: Isa) -> DotFn {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if isa >= Isa::Avx512 {
+            return super::x86_64::avx512::dot_s8_f32;
+        }
+        if isa >= Isa::Avx2 {
+            return super::x86_64::avx2::dot_s8_f32;
+        }
+    }
+    let _ = isa;
+    reference_dot
+}
+
+unsafe fn reference_dot(q: &[i8], x: &[f32]) -> f32 {
+    reference::dot_s8_f32(q, x)
+}
+
+fn check_vectors(rows: usize, cols: usize, x: &[f32], y: &[f32]) -> Result<()> {
+    if x.len() != cols || y.len() != rows {
+        return Err(Error::dimension(format!(
+            "W is {rows}x{cols}, x has {} elements, y {}",
+            x.len(),
+            y.len()
+        )));
+    }
+    Ok(())
+}
+
+/// `y[i] = scale[i] * sum_j w[i][j] x[j]` over an int8 matrix in memory
+/// (scale 1 without `scales`), rows in parallel: the uncompressed
+/// baseline of the fused GEMV, with the same dot kernel.
+pub fn gemv_s8_f32(w: MatRef<i8>, scales: Option<&[f32]>, x: &[f32], y: &mut [f32]) -> Result<()> {
+    gemv_s8_f32_with(active_isa(), w, scales, x, y)
+}
+
+/// [`gemv_s8_f32`] with the ISA paths up to `isa`.
+pub fn gemv_s8_f32_with(
+    isa: Isa,
+    w: MatRef<i8>,
+    scales: Option<&[f32]>,
+    x: &[f32],
+    y: &mut [f32],
+) -> Result<()> {
+    let (rows, cols) = (w.rows(), w.cols());
+    check_vectors(rows, cols, x, y)?;
+    if scales.is_some_and(|s| s.len() < rows) {
+        return Err(Error::dimension(format!(
+            "fewer scales than the {rows} rows"
+        )));
+    }
+    let dot = dot_kernel(isa);
+    let out = SharedMut(y.as_mut_ptr());
+    const BAND: usize = 64;
+    let bands = rows.div_ceil(BAND);
+    let next = AtomicUsize::new(0);
+    parallel_for(num_threads().min(bands).max(1), &|_| {
+        let mut row = Vec::new();
+        loop {
+            let b = next.fetch_add(1, Ordering::Relaxed);
+            if b >= bands {
+                break;
+            }
+            for i in b * BAND..(b * BAND + BAND).min(rows) {
+                let q = match w.row(i) {
+                    Some(r) => r,
+                    None => {
+                        row.clear();
+                        row.extend((0..cols).map(|j| w.at(i, j)));
+                        &row[..]
+                    }
+                };
+                // SAFETY: the kernel's ISA was checked by `dot_kernel`;
+                // x holds cols elements; row i is written by this band only.
+                unsafe {
+                    let s = dot(q, x);
+                    *out.get().add(i) = scales.map_or(1.0, |sc| sc[i]) * s;
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+impl RansReader<'_> {
+    /// `y = W x` with `W[i][j] = scale[i] * code[i][j]` (scale 1 in a
+    /// container without row scales), decoding tile by tile. The sums
+    /// run tile by tile, left to right, so the result does not depend on
+    /// the thread count. `DimensionMismatch` for wrong lengths,
+    /// `CorruptData` as the decoders.
+    pub fn gemv_f32(&self, x: &[f32], y: &mut [f32]) -> Result<()> {
+        self.gemv_f32_with(active_isa(), x, y)
+    }
+
+    /// [`RansReader::gemv_f32`] with the ISA paths up to `isa`.
+    pub fn gemv_f32_with(&self, isa: Isa, x: &[f32], y: &mut [f32]) -> Result<()> {
+        let layout = *self.layout();
+        let (rows, cols) = (layout.rows, layout.cols);
+        check_vectors(rows, cols, x, y)?;
+        let (down, across) = layout.grid();
+        let dot = dot_kernel(isa);
+        let out = SharedMut(y.as_mut_ptr());
+        let next = AtomicUsize::new(0);
+        let failed = std::sync::Mutex::new(None::<(usize, Error)>);
+        parallel_for(num_threads().min(down).max(1), &|_| {
+            let (mut a, mut b, mut sums) = (Vec::new(), Vec::new(), Vec::new());
+            loop {
+                let band = next.fetch_add(1, Ordering::Relaxed);
+                if band >= down {
+                    break;
+                }
+                let first = band * across;
+                let height = layout.tile(first).rows;
+                sums.clear();
+                sums.resize(height, 0f32);
+                let mut t = first;
+                while t < first + across {
+                    let pair = t + 1 < first + across;
+                    a.resize(layout.tile(t).len(), 0i8);
+                    let results = if pair {
+                        b.resize(layout.tile(t + 1).len(), 0i8);
+                        self.decode_two(isa, t, &mut a, &mut b)
+                    } else {
+                        [self.decode_tile_with(isa, t, &mut a), Ok(())]
+                    };
+                    for (k, (r, buf)) in results.into_iter().zip([&a, &b]).enumerate() {
+                        if k == 1 && !pair {
+                            break;
+                        }
+                        if let Err(e) = r {
+                            let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                            if f.as_ref().is_none_or(|(ft, _)| t + k < *ft) {
+                                *f = Some((t + k, e));
+                            }
+                            continue;
+                        }
+                        let s = layout.tile(t + k);
+                        let xs = &x[s.col..s.col + s.cols];
+                        for (sum, q) in sums.iter_mut().zip(buf.chunks_exact(s.cols)) {
+                            // SAFETY: `dot_kernel` checked the ISA; xs is
+                            // as long as the tile row.
+                            *sum += unsafe { dot(q, xs) };
+                        }
+                    }
+                    t += if pair { 2 } else { 1 };
+                }
+                let row0 = band * layout.params.tile_rows as usize;
+                for (r, &s) in sums.iter().enumerate() {
+                    let scale = self.scales().map_or(1.0, |sc| sc[row0 + r]);
+                    // SAFETY: rows of this band are written by this worker
+                    // only, and lie inside y (checked length).
+                    unsafe { *out.get().add(row0 + r) = scale * s };
+                }
+            }
+        });
+        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
