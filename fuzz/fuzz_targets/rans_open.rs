@@ -2,8 +2,8 @@
 //! return a status, never crash, read out of bounds or hang; a container
 //! it accepts must decode (whole, tile by tile, dequantized, on every ISA
 //! rung) to the same matrix or fail with `SK_ERR_CORRUPT_DATA` on every
-//! rung alike, and a matrix that decodes must encode and decode again to
-//! itself.
+//! rung alike, and a matrix that decodes must encode (to the same bytes on
+//! every encoder path) and decode again to itself.
 //!
 //! Input layout: one mode byte, then the container. Mode bit 0 set:
 //! every checksum is recomputed first ("resealed"), so that mutations get
@@ -12,7 +12,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use simdkern::codec::rans::format::{Layout, RansParams, FREQ_BYTES, HEADER_BYTES};
-use simdkern::codec::rans::{crc32c, encode_bound, encode_s8, RansReader};
+use simdkern::codec::rans::{crc32c, encode_bound, encode_s8, encode_s8_with, RansReader};
 use simdkern::gemm::{MatMut, MatRef};
 use simdkern::runtime::Isa;
 use simdkern::ErrorKind;
@@ -120,6 +120,14 @@ fuzz_target!(|data: &[u8]| {
     let p = r.layout().params;
     let mut dst = vec![0u8; encode_bound(rows, cols, &p).unwrap()];
     let n = encode_s8(MatRef::row_major(&w, rows, cols).unwrap(), &p, &mut dst).unwrap();
+    // Every encoder path writes the same bytes.
+    for isa in [Isa::Scalar, Isa::Avx2, Isa::Avx512] {
+        if isa.is_supported() {
+            let mut other = vec![0u8; dst.len()];
+            let m = encode_s8_with(isa, MatRef::row_major(&w, rows, cols).unwrap(), &p, &mut other);
+            assert_eq!(&other[..m.unwrap()], &dst[..n], "{} encoder differs", isa.name());
+        }
+    }
     let again = RansReader::open(&dst[..n]).unwrap();
     let mut w2 = vec![0i8; rows * cols];
     again.decode_s8(MatMut::row_major(&mut w2, rows, cols).unwrap()).unwrap();

@@ -53,7 +53,18 @@ pub fn encode_bound(rows: usize, cols: usize, params: &RansParams) -> Result<usi
 /// `BufferTooSmall` when `dst` is shorter than the container (at most
 /// [`encode_bound`]); the bytes depend only on the weights and `params`.
 pub fn encode_s8(w: MatRef<i8>, params: &RansParams, dst: &mut [u8]) -> Result<usize> {
-    encode(w.as_bytes(), params, None, dst)
+    encode(active_isa(), w.as_bytes(), params, None, dst)
+}
+
+/// [`encode_s8`] with the ISA paths up to `isa` (the bytes are the same
+/// on every path).
+pub fn encode_s8_with(
+    isa: Isa,
+    w: MatRef<i8>,
+    params: &RansParams,
+    dst: &mut [u8],
+) -> Result<usize> {
+    encode(isa, w.as_bytes(), params, None, dst)
 }
 
 /// Quantizes each row of `w` to int8 (symmetric, `scale = max|w| / 127`,
@@ -69,10 +80,11 @@ pub fn qencode_f32(w: MatRef<f32>, params: &RansParams, dst: &mut [u8]) -> Resul
     let mut scales = vec![0f32; rows];
     crate::quant::quantize_rows_s8(w, MatMut::row_major(&mut q, rows, cols)?, &mut scales)?;
     let q = MatRef::row_major(&q, rows, cols)?;
-    encode(q.as_bytes(), params, Some(&scales), dst)
+    encode(active_isa(), q.as_bytes(), params, Some(&scales), dst)
 }
 
 fn encode(
+    isa: Isa,
     w: MatRef<u8>,
     params: &RansParams,
     scales: Option<&[f32]>,
@@ -94,11 +106,14 @@ fn encode(
     let bits = params.prob_bits;
     let freqs = freq::normalize(&counts, bits);
     let table = freq::enc_table(&freqs, bits);
+    let lanes = params.lanes as usize;
+    #[cfg(target_arch = "x86_64")]
+    let vectors = (isa >= Isa::Avx512 && lanes.is_multiple_of(16))
+        .then(|| x86_64::avx512::EncVectors::new(&freqs));
     let tiles = layout.tile_count();
     let mut payloads: Vec<Vec<u8>> = vec![Vec::new(); tiles];
     let out = SharedMut(payloads.as_mut_ptr());
     let next = AtomicUsize::new(0);
-    let lanes = params.lanes as usize;
     parallel_for(num_threads().min(tiles).max(1), &|_| {
         let (mut symbols, mut words, mut row) = (Vec::new(), Vec::new(), Vec::new());
         loop {
@@ -113,6 +128,15 @@ fn encode(
             }
             // SAFETY: tile t is taken by exactly one worker.
             let payload = unsafe { &mut *out.get().add(t) };
+            #[cfg(target_arch = "x86_64")]
+            if let Some(v) = &vectors {
+                // SAFETY: the CPU has AVX-512 (checked with the lanes
+                // above); every symbol of the matrix has a frequency.
+                unsafe {
+                    x86_64::avx512::encode_tile(&symbols, lanes, bits, v, &mut words, payload)
+                };
+                continue;
+            }
             encode::encode_tile(&symbols, lanes, bits, &table, &mut words, payload);
         }
     });

@@ -93,6 +93,39 @@ fn round_trips_every_distribution_shape_and_parameter() {
 }
 
 #[test]
+fn every_encoder_writes_the_same_bytes() {
+    let mut all: Vec<i8> = (0..=255u8).map(|b| b as i8).collect();
+    all.extend(weights("uniform", 300 * 200 - 256, 5));
+    for (kind, w) in [
+        ("gauss", weights("gauss", 300 * 200, 1)),
+        ("student", weights("student", 300 * 200, 2)),
+        ("constant", weights("constant", 300 * 200, 3)),
+        ("all", all),
+    ] {
+        for p in [
+            RansParams::default(),
+            params(64, 64, 12, 32),
+            params(37, 41, 10, 16),
+            params(50, 50, 11, 64),
+            params(7, 9, 12, 16),
+            params(64, 64, 12, 8),
+        ] {
+            let mut want = None;
+            for_each_isa("rans encode", |isa| {
+                let mut dst = vec![0u8; encode_bound(300, 200, &p).unwrap()];
+                let m = MatRef::row_major(&w, 300, 200).unwrap();
+                let n = encode_s8_with(isa, m, &p, &mut dst).unwrap();
+                dst.truncate(n);
+                match &want {
+                    None => want = Some(dst),
+                    Some(b) => assert!(b == &dst, "{kind} {p:?}: {} differs", isa.name()),
+                }
+            });
+        }
+    }
+}
+
+#[test]
 fn many_full_tiles_take_the_vector_loops() {
     // Tiles long enough for the SIMD loops (two tiles at once on
     // AVX-512), an odd tile count, and edge tiles.
