@@ -202,10 +202,10 @@ impl EncVectors {
             recip: [0.0; 256],
         };
         let mut cum = 0u32;
-        for s in 0..256 {
-            let f = freqs[s] as u32;
-            v.packed[s] = f | cum << 16;
-            v.recip[s] = if f > 0 { 1.0 / f as f64 } else { 0.0 };
+        for ((packed, recip), &f) in v.packed.iter_mut().zip(&mut v.recip).zip(freqs) {
+            let f = f as u32;
+            *packed = f | cum << 16;
+            *recip = if f > 0 { 1.0 / f as f64 } else { 0.0 };
             cum += f;
         }
         v
