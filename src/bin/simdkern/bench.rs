@@ -35,7 +35,7 @@ pub struct BenchOpts {
 }
 
 /// Every kernel the tool times, in print order.
-pub const KERNELS: [&str; 20] = [
+pub const KERNELS: [&str; 23] = [
     "sdot",
     "ddot",
     "dot_u8s8",
@@ -56,6 +56,9 @@ pub const KERNELS: [&str; 20] = [
     "spmv",
     "spmm",
     "spgemm",
+    "rans_encode",
+    "rans_decode",
+    "qrans_gemv",
 ];
 
 /// The per-element work of one kernel call.
@@ -241,6 +244,7 @@ pub fn run(opts: &BenchOpts) -> Result<(), String> {
     })?;
     crate::bench_linalg::tables(ctx.timer, opts.quick, |k| ctx.wants(k));
     crate::bench_sparse::tables(&ctx.limits, ctx.timer, opts.quick, |k| ctx.wants(k));
+    crate::bench_rans::tables(ctx.timer, opts.quick, |k| ctx.wants(k));
     println!();
     println!("total {:.1} s", start.elapsed().as_secs_f64());
     Ok(())

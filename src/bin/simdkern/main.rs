@@ -10,6 +10,7 @@
 mod bench;
 mod bench_gemm;
 mod bench_linalg;
+mod bench_rans;
 mod bench_sparse;
 mod info;
 mod limits;
