@@ -83,9 +83,9 @@ unsafe fn run<const NV: usize, const K: usize>(
         }
     });
     let (table, bits) = (tiles[0].table, tiles[0].bits);
-    steps(&mut cur, table, bits);
+    steps::<NV, K>(&mut cur, table, bits);
     for c in cur.iter_mut() {
-        steps(std::slice::from_mut(c), table, bits);
+        steps::<NV, 1>(std::array::from_mut(c), table, bits);
     }
     std::array::from_fn(|k| {
         let c = &mut cur[k];
@@ -105,7 +105,11 @@ unsafe fn run<const NV: usize, const K: usize>(
 
 /// Vector steps over every cursor together until one cannot step.
 #[inline(always)]
-unsafe fn steps<const NV: usize>(cur: &mut [Cursor<'_, NV>], table: &[u32], bits: u32) {
+unsafe fn steps<const NV: usize, const K: usize>(
+    cur: &mut [Cursor<'_, NV>; K],
+    table: &[u32],
+    bits: u32,
+) {
     let (slot_mask, low, twelve) = (
         _mm512_set1_epi32((1 << bits) - 1),
         _mm512_set1_epi32(STATE_LOW as i32),
