@@ -6,7 +6,7 @@
 //! matrix in memory.
 
 use super::reference;
-use super::RansReader;
+use super::{with_scratch, FirstError, RansReader};
 use crate::error::{Error, Result};
 use crate::gemm::MatRef;
 use crate::runtime::threads::{num_threads, parallel_for, SharedMut};
@@ -120,61 +120,44 @@ impl RansReader<'_> {
         let dot = dot_kernel(isa);
         let out = SharedMut(y.as_mut_ptr());
         let next = AtomicUsize::new(0);
-        let failed = std::sync::Mutex::new(None::<(usize, Error)>);
+        let failed = FirstError::default();
         parallel_for(num_threads().min(down).max(1), &|_| {
-            let (mut a, mut b, mut sums) = (Vec::new(), Vec::new(), Vec::new());
-            loop {
+            with_scratch(|s| loop {
                 let band = next.fetch_add(1, Ordering::Relaxed);
                 if band >= down {
                     break;
                 }
-                let first = band * across;
-                let height = layout.tile(first).rows;
-                sums.clear();
-                sums.resize(height, 0f32);
+                let (first, end) = (band * across, band * across + across);
+                s.sums.clear();
+                s.sums.resize(layout.tile(first).rows, 0f32);
                 let mut t = first;
-                while t < first + across {
-                    let pair = t + 1 < first + across;
-                    a.resize(layout.tile(t).len(), 0i8);
-                    let results = if pair {
-                        b.resize(layout.tile(t + 1).len(), 0i8);
-                        self.decode_two(isa, t, &mut a, &mut b)
-                    } else {
-                        [self.decode_tile_with(isa, t, &mut a), Ok(())]
-                    };
-                    for (k, (r, buf)) in results.into_iter().zip([&a, &b]).enumerate() {
-                        if k == 1 && !pair {
-                            break;
-                        }
+                while t < end {
+                    let results = self.decode_up_to_two(isa, t, end, s);
+                    for (k, r) in results.into_iter().enumerate().take(end - t) {
                         if let Err(e) = r {
-                            let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
-                            if f.as_ref().is_none_or(|(ft, _)| t + k < *ft) {
-                                *f = Some((t + k, e));
-                            }
+                            failed.record(t + k, e);
                             continue;
                         }
-                        let s = layout.tile(t + k);
-                        let xs = &x[s.col..s.col + s.cols];
-                        for (sum, q) in sums.iter_mut().zip(buf.chunks_exact(s.cols)) {
+                        let tile = layout.tile(t + k);
+                        let xs = &x[tile.col..tile.col + tile.cols];
+                        let buf = if k == 0 { &s.a } else { &s.b };
+                        for (sum, q) in s.sums.iter_mut().zip(buf.chunks_exact(tile.cols)) {
                             // SAFETY: `dot_kernel` checked the ISA; xs is
                             // as long as the tile row.
                             *sum += unsafe { dot(q, xs) };
                         }
                     }
-                    t += if pair { 2 } else { 1 };
+                    t += 2;
                 }
                 let row0 = band * layout.params.tile_rows as usize;
-                for (r, &s) in sums.iter().enumerate() {
+                for (r, &sum) in s.sums.iter().enumerate() {
                     let scale = self.scales().map_or(1.0, |sc| sc[row0 + r]);
                     // SAFETY: rows of this band are written by this worker
                     // only, and lie inside y (checked length).
-                    unsafe { *out.get().add(row0 + r) = scale * s };
+                    unsafe { *out.get().add(row0 + r) = scale * sum };
                 }
-            }
+            })
         });
-        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Some((_, e)) => Err(e),
-            None => Ok(()),
-        }
+        failed.into_result()
     }
 }

@@ -183,6 +183,46 @@ unsafe fn reference_decode(tile: &reference::Tile<'_>, out: &mut [u8]) -> Result
     reference::decode_tile(tile, out)
 }
 
+/// Per-thread buffers of the decoders and the GEMV (two tiles and a
+/// band's row sums), kept across calls so that decoding and the fused GEMV
+/// do not allocate after warm-up.
+#[derive(Default)]
+struct Scratch {
+    a: Vec<i8>,
+    b: Vec<i8>,
+    sums: Vec<f32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// Runs `f` on this thread's scratch buffers.
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// The error of the lowest failing tile, whatever order the workers
+/// finish in.
+#[derive(Default)]
+struct FirstError(std::sync::Mutex<Option<(usize, Error)>>);
+
+impl FirstError {
+    fn record(&self, t: usize, e: Error) {
+        let mut f = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if f.as_ref().is_none_or(|(ft, _)| t < *ft) {
+            *f = Some((t, e));
+        }
+    }
+
+    fn into_result(self) -> Result<()> {
+        match self.0.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The bytes of an int8 slice.
 fn as_bytes(v: &mut [i8]) -> &mut [u8] {
     // SAFETY: i8 and u8 have the same size, alignment and validity.
@@ -267,27 +307,35 @@ impl<'a> RansReader<'a> {
         }
     }
 
-    /// Decodes tiles `t` and `t + 1` (both in range, outputs sized),
-    /// together where the ISA has a two-tile decoder.
-    fn decode_two(&self, isa: Isa, t: usize, a: &mut [i8], b: &mut [i8]) -> [Result<()>; 2] {
+    /// Decodes tile `t` into `s.a` and, when `t + 1 < end`, tile `t + 1`
+    /// into `s.b` (together where the ISA has a two-tile decoder); the
+    /// second result is `Ok` when there is no second tile.
+    fn decode_up_to_two(&self, isa: Isa, t: usize, end: usize, s: &mut Scratch) -> [Result<()>; 2] {
+        let layout = &self.parsed.layout;
+        s.a.resize(layout.tile(t).len(), 0);
+        if t + 1 >= end {
+            return [self.decode_tile_with(isa, t, &mut s.a), Ok(())];
+        }
+        s.b.resize(layout.tile(t + 1).len(), 0);
         #[cfg(target_arch = "x86_64")]
         {
-            let lanes = self.parsed.layout.params.lanes as usize;
+            let lanes = layout.params.lanes as usize;
             if isa >= Isa::Avx512 && lanes.is_multiple_of(16) {
-                // SAFETY: as in `decode_tile_with`; the CPU has AVX-512.
+                // SAFETY: as in `decode_tile_with`; the CPU has AVX-512;
+                // the buffers have the tiles' sizes.
                 return unsafe {
                     x86_64::avx512::decode_tile_pair(
                         &self.tile_job(t),
-                        as_bytes(a),
+                        as_bytes(&mut s.a),
                         &self.tile_job(t + 1),
-                        as_bytes(b),
+                        as_bytes(&mut s.b),
                     )
                 };
             }
         }
         [
-            self.decode_tile_with(isa, t, a),
-            self.decode_tile_with(isa, t + 1, b),
+            self.decode_tile_with(isa, t, &mut s.a),
+            self.decode_tile_with(isa, t + 1, &mut s.b),
         ]
     }
 
@@ -339,7 +387,6 @@ impl<'a> RansReader<'a> {
         let (rs, cs) = (out.rs(), out.cs());
         let base = SharedMut(out.ptr());
         let next = AtomicUsize::new(0);
-        let failed = std::sync::Mutex::new(None::<(usize, Error)>);
         let put = |t: usize, buf: &[i8]| {
             let s = layout.tile(t);
             for (r, src) in buf.chunks_exact(s.cols).enumerate() {
@@ -362,41 +409,25 @@ impl<'a> RansReader<'a> {
                 }
             }
         };
-        let fail = |t: usize, e: Error| {
-            let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
-            // Report the lowest failing tile, whatever the timing.
-            if f.as_ref().is_none_or(|(ft, _)| t < *ft) {
-                *f = Some((t, e));
-            }
-        };
+        let failed = FirstError::default();
         // Tiles go out in pairs: the AVX-512 decoder runs two at once.
         let pairs = tiles.div_ceil(2);
         parallel_for(num_threads().min(pairs).max(1), &|_| {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            loop {
+            with_scratch(|s| loop {
                 let t = 2 * next.fetch_add(1, Ordering::Relaxed);
                 if t >= tiles {
                     break;
                 }
-                a.resize(layout.tile(t).len(), 0i8);
-                let results = if t + 1 < tiles {
-                    b.resize(layout.tile(t + 1).len(), 0i8);
-                    self.decode_two(isa, t, &mut a, &mut b)
-                } else {
-                    [self.decode_tile_with(isa, t, &mut a), Ok(())]
-                };
-                for (k, (r, buf)) in results.into_iter().zip([&a, &b]).enumerate() {
+                let results = self.decode_up_to_two(isa, t, tiles, s);
+                for (k, (r, buf)) in results.into_iter().zip([&s.a, &s.b]).enumerate() {
                     match r {
                         Ok(()) if t + k < tiles => put(t + k, buf),
                         Ok(()) => {}
-                        Err(e) => fail(t + k, e),
+                        Err(e) => failed.record(t + k, e),
                     }
                 }
-            }
+            })
         });
-        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Some((_, e)) => Err(e),
-            None => Ok(()),
-        }
+        failed.into_result()
     }
 }
