@@ -3,25 +3,11 @@
 //! without allocating. A counting global allocator sees every allocation.
 
 use simdkern::gemm::{gemm, MatMut, MatRef};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
+mod common;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 /// Products that take the unpacked path, the one-block path and the
 /// threaded paths (row blocks, and column cuts of one row block).
@@ -57,11 +43,11 @@ fn gemm_does_not_allocate_after_warm_up() {
         for _ in 0..8 {
             products(&a, &b, &mut c);
         }
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = common::allocations();
         for _ in 0..10 {
             products(&a, &b, &mut c);
         }
-        let after = ALLOCATIONS.load(Ordering::Relaxed);
+        let after = common::allocations();
         assert_eq!(after - before, 0, "{threads} threads");
     }
 }

@@ -1,25 +1,10 @@
 //! Level-1 kernels must not touch the heap after warm-up: a counting global
 //! allocator sees every allocation made while they run.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
+mod common;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 fn run_all(x: &[f32], y: &mut [f32], xd: &[f64], u: &[u8], s: &[i8]) {
     let _ = simdkern::dot(x, &y[..]).unwrap();
@@ -41,9 +26,9 @@ fn level1_kernels_do_not_allocate_after_warm_up() {
     let u = vec![7u8; 100_000];
     let s = vec![-3i8; 100_000];
     run_all(&x, &mut y, &xd, &u, &s); // warm-up: CPU detection, lazy statics
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = common::allocations();
     for _ in 0..10 {
         run_all(&x, &mut y, &xd, &u, &s);
     }
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0);
+    assert_eq!(common::allocations() - before, 0);
 }

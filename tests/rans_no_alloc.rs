@@ -4,25 +4,11 @@
 
 use simdkern::codec::rans::{encode_bound, encode_s8, RansParams, RansReader};
 use simdkern::gemm::{MatMut, MatRef};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
+mod common;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 #[test]
 fn decode_and_gemv_do_not_allocate_after_warm_up() {
@@ -53,11 +39,11 @@ fn decode_and_gemv_do_not_allocate_after_warm_up() {
         for _ in 0..8 {
             calls();
         }
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = common::allocations();
         for _ in 0..10 {
             calls();
         }
-        let after = ALLOCATIONS.load(Ordering::Relaxed);
+        let after = common::allocations();
         assert_eq!(after - before, 0, "{threads} threads");
     }
     assert_eq!(out, w);

@@ -3,25 +3,11 @@
 //! allocator sees every allocation made while it runs.
 
 use simdkern::gemm::{gemm, gemm_strassen, MatMut, MatRef};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
+mod common;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 /// Above the f64 crossover (1024) and odd, so that the recursion and the
 /// peeling both run.
@@ -51,11 +37,11 @@ fn strassen_does_not_allocate_after_warm_up() {
     strassen(1.0, &a, &b, 0.5, &mut c);
     strassen(1.0, &a, &b, 0.0, &mut c);
 
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = common::allocations();
     strassen(1.0, &a, &b, 0.0, &mut c);
     strassen(-2.0, &a, &b, 1.0, &mut c);
     strassen(0.5, &a, &b, 0.25, &mut c);
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0);
+    assert_eq!(common::allocations() - before, 0);
 
     // The recursion really ran: below the crossover gemm_strassen is gemm
     // itself, bit for bit; above it the rounding differs somewhere.
