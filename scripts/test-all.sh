@@ -98,11 +98,17 @@ python3 ffi-tests/python/test_ctypes.py
 
 # Fuzz targets of the decoders of untrusted bytes, each for a bounded time
 # from its committed seed corpus (copied: found inputs are not committed).
+# With a nightly toolchain they run under AddressSanitizer; without one
+# (a fresh machine may have only stable) under libFuzzer alone, which
+# cargo-fuzz supports on stable with `--sanitizer none`.
 fuzz_seconds=${SIMDKERN_FUZZ_SECONDS:-30}
-banner "cargo fuzz: rans_open, csr_new (${fuzz_seconds}s each)"
-cargo +nightly --version >/dev/null 2>&1 ||
-    die "the nightly toolchain cargo-fuzz needs is missing; install it (rustup toolchain install nightly)"
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+if cargo +nightly --version >/dev/null 2>&1; then
+    fuzz_cargo=(cargo +nightly fuzz run)
+else
+    fuzz_cargo=(cargo fuzz run --sanitizer none)
+fi
+banner "${fuzz_cargo[*]}: rans_open, csr_new (${fuzz_seconds}s each)"
+if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "installing cargo-fuzz"
     cargo install --quiet --locked cargo-fuzz ||
         die "cargo-fuzz is missing and did not install; install it (cargo install cargo-fuzz)"
@@ -110,7 +116,7 @@ fi
 for target in rans_open csr_new; do
     corpus=$(mktemp -d)
     cp -r "fuzz/corpus/$target/." "$corpus/"
-    cargo +nightly fuzz run "$target" "$corpus" -- -max_total_time="$fuzz_seconds" \
+    "${fuzz_cargo[@]}" "$target" "$corpus" -- -max_total_time="$fuzz_seconds" \
         -max_len=8192 -timeout=10 2>&1 | tail -n 3 ||
         die "fuzz target $target failed; the input is under fuzz/artifacts/$target"
     rm -rf "$corpus"
