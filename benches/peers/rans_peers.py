@@ -97,20 +97,15 @@ def parse_args():
 ARGS = parse_args()
 
 import ctypes  # noqa: E402
-import statistics  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from peerlib import RESULTS, Timer, check, cpu_model, die, table  # noqa: E402
 import constriction  # noqa: E402
 import zstandard  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def die(msg):
-    print(msg, file=sys.stderr)
-    sys.exit(1)
 
 
 # ---------------------------------------------------------------- simdkern
@@ -309,67 +304,6 @@ class ConcurrentDecodes:
 
 # ---------------------------------------------------------------- helpers
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or "unknown"
-
-
-def table(headers, rows):
-    w = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    print("| " + " | ".join(str(h).ljust(w[i]) if i == 0 else str(h).rjust(w[i])
-                            for i, h in enumerate(headers)) + " |")
-    print("|" + "|".join(":" + "-" * (w[i] + 1) if i == 0 else "-" * (w[i] + 1) + ":"
-                         for i in range(len(headers))) + "|")
-    for r in rows:
-        print("| " + " | ".join(str(c).ljust(w[i]) if i == 0 else str(c).rjust(w[i])
-                                for i, c in enumerate(r)) + " |")
-    print()
-
-
-RESULTS = []
-
-
-def check(label, ok, detail):
-    RESULTS.append(bool(ok))
-    print(f"{'PASS' if ok else 'FAIL'} {label}: {detail}")
-
-
-class Timer:
-    """Interleaved rounds: each round calls every method once, rotating the
-    start so no method always follows the same one. A method is
-    (name, fn, pre, rounds): pre (or None) runs before the sleep, untimed;
-    a method takes part in the first `rounds` rounds only; fn's result goes
-    to after(name, result), untimed, when an after hook is given."""
-
-    def __init__(self, rounds):
-        self.rounds = rounds
-
-    def run(self, methods, after=None):
-        times = {m[0]: [] for m in methods}
-        for r in range(self.rounds):
-            rot = r % len(methods)
-            for name, fn, pre, mr in methods[rot:] + methods[:rot]:
-                if r >= mr:
-                    continue
-                if pre is not None:
-                    pre()
-                time.sleep(0.005)
-                t0 = time.perf_counter()
-                res = fn()
-                times[name].append(time.perf_counter() - t0)
-                if after is not None:
-                    after(name, res)
-                del res
-        return {k: (statistics.median(v), min(v), len(v)) for k, v in times.items() if v}
-
-
 def mbs(n, t):
     return n / t / 1e6
 
@@ -542,8 +476,9 @@ def run_dataset(key, title, seed, rows, cols, rounds, nthreads):
     for name, *_ in codecs:
         size = blob_size(name, blobs[name])
         bpw = size * 8 / n
-        em, eb, er = times[name + " | enc"]
-        dm, db, dr = times[name + " | dec"]
+        enc, dec = times[name + " | enc"], times[name + " | dec"]
+        (em, eb), (dm, db) = [(t[0] / 1e3, t[1] / 1e3) for t in (enc, dec)]
+        er, dr = enc.count, dec.count
         res[name] = dict(size=size, over=bpw / H - 1, enc_med=mbs(n, em), enc_best=mbs(n, eb),
                          dec_med=mbs(n, dm), dec_best=mbs(n, db))
         rows_out.append([name, f"{size:,}", f"{n / size:.3f}", f"{bpw:.3f}",
@@ -551,8 +486,8 @@ def run_dataset(key, title, seed, rows, cols, rounds, nthreads):
                          fmbs(mbs(n, dm)), fmbs(mbs(n, db)), f"{er}/{dr}"])
     table(["codec", "bytes", "ratio", "bits/weight", "vs H", "enc MB/s med", "enc best",
            "dec MB/s med", "dec best", "rounds e/d"], rows_out)
-    pm, pb, _ = times[PROBE + " | dec"]
-    one_m, one_b, _ = times["simdkern, 1 thread | dec"]
+    pm, pb = (t / 1e3 for t in times[PROBE + " | dec"])
+    one_m, one_b = (t / 1e3 for t in times["simdkern, 1 thread | dec"])
     res["probe"] = (2 * one_m / pm, 2 * one_b / pb)
     print(f"- machine reference: {probe.k} independent 1-thread simdkern decodes at once (Python "
           f"threads) run at {fmbs(probe.k * mbs(n, pm))} MB/s together, median "

@@ -106,6 +106,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from peerlib import RESULTS, Timer, check, check_le, cpu_model, die, table  # noqa: E402
 import scipy  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
@@ -117,11 +118,6 @@ except (ImportError, AttributeError):
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TOL = {np.float64: 1e-12, np.float32: 1e-5}
-
-
-def die(msg):
-    print(msg, file=sys.stderr)
-    sys.exit(1)
 
 
 # ---------------------------------------------------------------- simdkern
@@ -419,54 +415,6 @@ def bandwidth_section(rounds):
 
 # ---------------------------------------------------------------- helpers
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or "unknown"
-
-
-class Timer:
-    """Interleaved rounds: each round calls every method once, rotating the
-    start so no method always follows the same one. A method is
-    (name, fn, pre): pre (or None) runs before the sleep, untimed; fn's
-    result is dropped after the clock stops (freeing is not timed)."""
-
-    def __init__(self, rounds):
-        self.rounds = rounds
-
-    def run(self, methods):
-        times = {m[0]: [] for m in methods}
-        for r in range(self.rounds):
-            rot = r % len(methods)
-            for name, fn, pre in methods[rot:] + methods[:rot]:
-                if pre is not None:
-                    pre()
-                time.sleep(0.005)
-                t0 = time.perf_counter()
-                res = fn()
-                times[name].append(time.perf_counter() - t0)
-                del res
-        return {k: (statistics.median(v) * 1e3, min(v) * 1e3) for k, v in times.items()}
-
-
-def table(headers, rows):
-    w = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    print("| " + " | ".join(str(h).ljust(w[i]) if i == 0 else str(h).rjust(w[i])
-                            for i, h in enumerate(headers)) + " |")
-    print("|" + "|".join(":" + "-" * (w[i] + 1) if i == 0 else "-" * (w[i] + 1) + ":"
-                         for i in range(len(headers))) + "|")
-    for r in rows:
-        print("| " + " | ".join(str(c).ljust(w[i]) if i == 0 else str(c).rjust(w[i])
-                                for i, c in enumerate(r)) + " |")
-    print()
-
-
 def nrounds(r):
     return "check: verification only" if ARGS.check else f"{r} round{'' if r == 1 else 's'}"
 
@@ -495,19 +443,6 @@ def rel_err(got, ref):
 
 
 # ---------------------------------------------------------------- checks
-
-RESULTS = []
-
-
-def check(label, ok, detail):
-    RESULTS.append(bool(ok))
-    print(f"{'PASS' if ok else 'FAIL'} {label}: {detail}")
-
-
-def check_le(label, value, limit):
-    ok = bool(np.isfinite(value)) and value <= limit
-    check(label, ok, f"{value:.3g} <= {limit:.3g}")
-
 
 def checked(name):
     """--check judges simdkern's rows, or scipy's with --peers-only."""

@@ -85,10 +85,9 @@ if ARGS.threads is not None:
         os.environ[var] = str(ARGS.threads)
 
 import ctypes  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from peerlib import RESULTS, Timer, check, check_le, cpu_model, die, table  # noqa: E402
 import scipy  # noqa: E402
 import scipy.linalg  # noqa: E402
 import sklearn  # noqa: E402
@@ -96,11 +95,6 @@ from sklearn.utils.extmath import randomized_svd  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 POWER_ITERS_AUTO = 0xFFFFFFFF
-
-
-def die(msg):
-    print(msg, file=sys.stderr)
-    sys.exit(1)
 
 
 # ---------------------------------------------------------------- simdkern
@@ -252,18 +246,6 @@ def eps_of(dtype):
     return float(np.finfo(dtype).eps)
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or "unknown"
-
-
 def blas_info():
     try:
         from threadpoolctl import threadpool_info
@@ -281,37 +263,6 @@ def blas_info():
     return "; ".join(parts) or "?"
 
 
-class Timer:
-    """Interleaved rounds: each round calls every method once, rotating the
-    start so no method always follows the same one."""
-
-    def __init__(self, rounds):
-        self.rounds = rounds
-
-    def run(self, methods):
-        times = {name: [] for name, _ in methods}
-        for r in range(self.rounds):
-            rot = r % len(methods)
-            for name, fn in methods[rot:] + methods[:rot]:
-                time.sleep(0.005)
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
-        return {k: (statistics.median(v) * 1e3, min(v) * 1e3) for k, v in times.items()}
-
-
-def table(headers, rows):
-    w = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    print("| " + " | ".join(str(h).ljust(w[i]) if i == 0 else str(h).rjust(w[i])
-                            for i, h in enumerate(headers)) + " |")
-    print("|" + "|".join(":" + "-" * (w[i] + 1) if i == 0 else "-" * (w[i] + 1) + ":"
-                         for i in range(len(headers))) + "|")
-    for r in rows:
-        print("| " + " | ".join(str(c).ljust(w[i]) if i == 0 else str(c).rjust(w[i])
-                                for i, c in enumerate(r)) + " |")
-    print()
-
-
 def nrounds(r):
     return "check: one untimed run" if ARGS.check else f"{r} round{'' if r == 1 else 's'}"
 
@@ -325,19 +276,6 @@ def ft(x):
 
 
 # ---------------------------------------------------------------- checks
-
-RESULTS = []
-
-
-def check(label, ok, detail):
-    RESULTS.append(ok)
-    print(f"{'PASS' if ok else 'FAIL'} {label}: {detail}")
-
-
-def check_le(label, value, limit):
-    ok = bool(np.isfinite(value)) and value <= limit
-    check(label, ok, f"{value:.3g} <= {limit:.3g}")
-
 
 def checked(name):
     """--check judges simdkern's rows, or the peers' with --peers-only."""
