@@ -5,6 +5,7 @@ use super::gemm::{checked_mut, checked_ref};
 use super::{boundary, disjoint, out, region, run_value, sk_status, slice};
 use crate::codec::rans::{self, RansParams, RansReader};
 use crate::error::{Error, ErrorKind, Result};
+use crate::gemm::MatMut;
 use std::ops::Range;
 
 /// Encoder parameters; `sk_rans_params_default()` gives the defaults and a
@@ -314,6 +315,20 @@ pub extern "C" fn sk_rans_decode_tile_s8(
     })
 }
 
+/// The reader and its checked output matrix (the container's shape, row
+/// stride `rs`, not overlapping the container).
+fn decode_target<'a, T>(
+    r: *const sk_rans_reader,
+    w: *mut T,
+    rs: isize,
+) -> Result<(&'a RansReader<'static>, MatMut<'a, T>)> {
+    let r = reader(r)?;
+    let (m, n) = r.inner.shape();
+    let (w, range) = checked_mut("w", (w, m, n, rs, 1))?;
+    disjoint(("w", &range), ("the container", &r.src))?;
+    Ok((&r.inner, w))
+}
+
 /// Decodes the whole matrix (row `i` at `w + i * rs`), tiles in parallel.
 ///
 /// @param r   the reader
@@ -326,11 +341,8 @@ pub extern "C" fn sk_rans_decode_tile_s8(
 #[no_mangle]
 pub extern "C" fn sk_rans_decode_s8(r: *const sk_rans_reader, w: *mut i8, rs: isize) -> sk_status {
     boundary!("sk_rans_decode_s8", {
-        let r = reader(r)?;
-        let (m, n) = r.inner.shape();
-        let (w, range) = checked_mut("w", (w, m, n, rs, 1))?;
-        disjoint(("w", &range), ("the container", &r.src))?;
-        r.inner.decode_s8(w)
+        let (r, w) = decode_target(r, w, rs)?;
+        r.decode_s8(w)
     })
 }
 
@@ -347,11 +359,8 @@ pub extern "C" fn sk_qrans_decode_f32(
     rs: isize,
 ) -> sk_status {
     boundary!("sk_qrans_decode_f32", {
-        let r = reader(r)?;
-        let (m, n) = r.inner.shape();
-        let (w, range) = checked_mut("w", (w, m, n, rs, 1))?;
-        disjoint(("w", &range), ("the container", &r.src))?;
-        r.inner.qdecode_f32(w)
+        let (r, w) = decode_target(r, w, rs)?;
+        r.qdecode_f32(w)
     })
 }
 
