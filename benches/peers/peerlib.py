@@ -26,6 +26,31 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def load_simdkern(root, signatures, missing_hint, absent_hint="build it (cargo build --release --lib)"):
+    """Loads libsimdkern.so (SIMDKERN_LIB, else CARGO_TARGET_DIR or
+    root/target, release) with the ctypes signatures given as
+    {name: (restype, argtypes)}; stops with one line naming what is
+    missing. Returns (library, path)."""
+    import ctypes
+    import os
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
+    path = os.environ.get("SIMDKERN_LIB", os.path.join(target, "release", "libsimdkern.so"))
+    if not os.path.exists(path):
+        die(f"{path} not found: {absent_hint}")
+    lib = ctypes.CDLL(path)
+    missing = []
+    for name, (res, argt) in signatures.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        fn.restype, fn.argtypes = res, argt
+    if missing:
+        die(f"simdkern lacks {', '.join(missing)} ({missing_hint}; {path})")
+    return lib, path
+
+
 class Stat(tuple):
     """(median ms, best ms) of one method; `.count` is its number of timed
     calls."""

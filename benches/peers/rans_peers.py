@@ -101,6 +101,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+import peerlib  # noqa: E402
 from peerlib import RESULTS, Timer, check, cpu_model, die, table  # noqa: E402
 import constriction  # noqa: E402
 import zstandard  # noqa: E402
@@ -144,22 +145,8 @@ LIB_PATH = None
 
 
 def load_simdkern():
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    path = os.environ.get("SIMDKERN_LIB", os.path.join(target, "release", "libsimdkern.so"))
-    if not os.path.exists(path):
-        die(f"{path} not found: build it (cargo build --release --lib) or set SIMDKERN_LIB")
-    lib = ctypes.CDLL(path)
-    missing = []
-    for name, (res, argt) in SIGNATURES.items():
-        try:
-            fn = getattr(lib, name)
-        except AttributeError:
-            missing.append(name)
-            continue
-        fn.restype, fn.argtypes = res, argt
-    if missing:
-        die(f"simdkern lacks {', '.join(missing)} (the rANS codec; {path}): build a tree that has it")
-    return lib, path
+    return peerlib.load_simdkern(ROOT, SIGNATURES, 'the rANS codec: build a tree that has it',
+                                 'build it (cargo build --release --lib) or set SIMDKERN_LIB')
 
 
 def sk_message(status):

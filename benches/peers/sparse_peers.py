@@ -106,6 +106,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+import peerlib  # noqa: E402
 from peerlib import RESULTS, Timer, check, check_le, cpu_model, die, table  # noqa: E402
 import scipy  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
@@ -176,23 +177,8 @@ LIB_PATH = None
 
 
 def load_simdkern():
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    path = os.environ.get("SIMDKERN_LIB", os.path.join(target, "release", "libsimdkern.so"))
-    if not os.path.exists(path):
-        die(f"{path} not found: build it (cargo build --release), set SIMDKERN_LIB, "
-            "or run with --peers-only")
-    lib = ctypes.CDLL(path)
-    missing = []
-    for name, (res, argt) in SIGNATURES.items():
-        try:
-            fn = getattr(lib, name)
-        except AttributeError:
-            missing.append(name)
-            continue
-        fn.restype, fn.argtypes = res, argt
-    if missing:
-        die(f"simdkern lacks {', '.join(missing)} ({path}; --peers-only times scipy alone)")
-    return lib, path
+    return peerlib.load_simdkern(ROOT, SIGNATURES, '--peers-only times scipy alone',
+                                 'build it (cargo build --release), set SIMDKERN_LIB, or run with --peers-only')
 
 
 def resolve_lazy(names):

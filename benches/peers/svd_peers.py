@@ -87,6 +87,7 @@ if ARGS.threads is not None:
 import ctypes  # noqa: E402
 
 import numpy as np  # noqa: E402
+import peerlib  # noqa: E402
 from peerlib import RESULTS, Timer, check, check_le, cpu_model, die, table  # noqa: E402
 import scipy  # noqa: E402
 import scipy.linalg  # noqa: E402
@@ -126,24 +127,8 @@ for _t in ("f64", "f32"):
 
 
 def load_simdkern():
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    path = os.environ.get("SIMDKERN_LIB", os.path.join(target, "release", "libsimdkern.so"))
-    if not os.path.exists(path):
-        die(f"{path} not found: build it (cargo build --release), set SIMDKERN_LIB, "
-            "or run with --peers-only")
-    lib = ctypes.CDLL(path)
-    missing = []
-    for name, (res, argt) in SIGNATURES.items():
-        try:
-            fn = getattr(lib, name)
-        except AttributeError:
-            missing.append(name)
-            continue
-        fn.restype, fn.argtypes = res, argt
-    if missing:
-        die(f"simdkern lacks {', '.join(missing)}: build the library with the linalg "
-            f"family ({path}; --peers-only times the peers alone)")
-    return lib, path
+    return peerlib.load_simdkern(ROOT, SIGNATURES, 'build the library with the linalg family; --peers-only times the peers alone',
+                                 'build it (cargo build --release), set SIMDKERN_LIB, or run with --peers-only')
 
 
 LIB = None
