@@ -134,12 +134,17 @@
 #define SK_CPU_AVX512BF16 (1 << 7)
 
 /**
+ * CPU feature bit: POPCNT (required by the AVX2 rung and above).
+ */
+#define SK_CPU_POPCNT (1 << 8)
+
+/**
  * ISA rung: portable scalar code.
  */
 #define SK_ISA_SCALAR 0
 
 /**
- * ISA rung: AVX2 with FMA3.
+ * ISA rung: AVX2 with FMA3 and POPCNT.
  */
 #define SK_ISA_AVX2 1
 

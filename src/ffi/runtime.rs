@@ -31,10 +31,12 @@ pub const SK_CPU_AVX512VL: u64 = 1 << 5;
 pub const SK_CPU_AVX512VNNI: u64 = 1 << 6;
 /// CPU feature bit: AVX-512 BF16.
 pub const SK_CPU_AVX512BF16: u64 = 1 << 7;
+/// CPU feature bit: POPCNT (required by the AVX2 rung and above).
+pub const SK_CPU_POPCNT: u64 = 1 << 8;
 
 /// ISA rung: portable scalar code.
 pub const SK_ISA_SCALAR: u32 = 0;
-/// ISA rung: AVX2 with FMA3.
+/// ISA rung: AVX2 with FMA3 and POPCNT.
 pub const SK_ISA_AVX2: u32 = 1;
 /// ISA rung: AVX-512 F, BW, DQ and VL.
 pub const SK_ISA_AVX512: u32 = 2;

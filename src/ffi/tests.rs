@@ -44,13 +44,15 @@ fn feature_and_isa_constants_match_runtime() {
             SK_CPU_AVX512DQ,
             SK_CPU_AVX512VL,
             SK_CPU_AVX512VNNI,
-            SK_CPU_AVX512BF16
+            SK_CPU_AVX512BF16,
+            SK_CPU_POPCNT
         ],
         [
             CpuFeatures::AVX512DQ,
             CpuFeatures::AVX512VL,
             CpuFeatures::AVX512VNNI,
-            CpuFeatures::AVX512BF16
+            CpuFeatures::AVX512BF16,
+            CpuFeatures::POPCNT
         ]
     );
     assert_eq!(

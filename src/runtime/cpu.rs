@@ -30,6 +30,9 @@ impl CpuFeatures {
     pub const AVX512VNNI: u64 = 1 << 6;
     /// AVX-512 BF16.
     pub const AVX512BF16: u64 = 1 << 7;
+    /// POPCNT (every AVX2 CPU has it; the AVX2 rung requires it so that
+    /// kernels may count mask bits in one instruction).
+    pub const POPCNT: u64 = 1 << 8;
 
     /// Whether every bit of `mask` is present.
     pub fn has(self, mask: u64) -> bool {
@@ -38,7 +41,7 @@ impl CpuFeatures {
 
     /// Names of the present features, in bit order.
     pub fn names(self) -> Vec<&'static str> {
-        const NAMES: [&str; 8] = [
+        const NAMES: [&str; 9] = [
             "avx2",
             "fma",
             "avx512f",
@@ -47,6 +50,7 @@ impl CpuFeatures {
             "avx512vl",
             "avx512vnni",
             "avx512bf16",
+            "popcnt",
         ];
         (0..NAMES.len())
             .filter(|&i| self.0 & (1 << i) != 0)
@@ -61,7 +65,7 @@ impl CpuFeatures {
 pub enum Isa {
     /// Portable scalar Rust.
     Scalar = 0,
-    /// AVX2 with FMA3.
+    /// AVX2 with FMA3 (and POPCNT).
     Avx2 = 1,
     /// AVX-512 F, BW, DQ and VL.
     Avx512 = 2,
@@ -96,7 +100,7 @@ impl Isa {
 
     /// The features this rung needs.
     pub fn required_features(self) -> u64 {
-        const AVX2: u64 = CpuFeatures::AVX2 | CpuFeatures::FMA;
+        const AVX2: u64 = CpuFeatures::AVX2 | CpuFeatures::FMA | CpuFeatures::POPCNT;
         const AVX512: u64 = AVX2
             | CpuFeatures::AVX512F
             | CpuFeatures::AVX512BW
@@ -129,7 +133,7 @@ pub fn cpu_features() -> CpuFeatures {
 
 #[cfg(target_arch = "x86_64")]
 fn detect() -> CpuFeatures {
-    let checks: [(bool, u64); 8] = [
+    let checks: [(bool, u64); 9] = [
         (is_x86_feature_detected!("avx2"), CpuFeatures::AVX2),
         (is_x86_feature_detected!("fma"), CpuFeatures::FMA),
         (is_x86_feature_detected!("avx512f"), CpuFeatures::AVX512F),
@@ -144,6 +148,7 @@ fn detect() -> CpuFeatures {
             is_x86_feature_detected!("avx512bf16"),
             CpuFeatures::AVX512BF16,
         ),
+        (is_x86_feature_detected!("popcnt"), CpuFeatures::POPCNT),
     ];
     CpuFeatures(
         checks

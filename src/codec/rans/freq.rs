@@ -118,16 +118,18 @@ pub fn enc_table(freqs: &[u16; 256], bits: u32) -> [EncSymbol; 256] {
     t
 }
 
-/// Decoder table: for each slot of `[0, 2^bits)`, `(freq - 1) | (slot -
-/// cum) << 12 | symbol << 24` of the symbol owning the slot. Frequencies
+/// Decoder table: for each slot of `[0, 2^bits)`, `symbol | (freq - 1)
+/// << 8 | (slot - cum) << 20` of the symbol owning the slot. Frequencies
 /// go up to 2^12, so freq - 1 and the offset each fit 12 bits and the
-/// entry 32: one load (or one gather lane) per decoded symbol.
+/// entry 32: one load (or one gather lane) per decoded symbol. The symbol
+/// sits in the low byte and the offset on top so that a vector decoder
+/// gets each with one instruction (a byte truncation, a shift).
 pub fn dec_table(freqs: &[u16; 256], bits: u32) -> Vec<u32> {
     let mut t = vec![0u32; 1 << bits];
     let mut slot = 0usize;
     for (s, &f) in freqs.iter().enumerate() {
         for k in 0..f as usize {
-            t[slot] = (f as u32 - 1) | (k as u32) << 12 | (s as u32) << 24;
+            t[slot] = s as u32 | (f as u32 - 1) << 8 | (k as u32) << 20;
             slot += 1;
         }
     }

@@ -6,7 +6,7 @@
 //! matrix in memory.
 
 use super::reference;
-use super::{with_scratch, FirstError, RansReader};
+use super::{with_scratch, FirstError, RansReader, GROUP};
 use crate::error::{Error, Result};
 use crate::gemm::MatRef;
 use crate::runtime::threads::{num_threads, parallel_for, SharedMut};
@@ -130,24 +130,22 @@ impl RansReader<'_> {
                 let (first, end) = (band * across, band * across + across);
                 s.sums.clear();
                 s.sums.resize(layout.tile(first).rows, 0f32);
-                let mut t = first;
-                while t < end {
-                    let results = self.decode_up_to_two(isa, t, end, s);
-                    for (k, r) in results.into_iter().enumerate().take(end - t) {
+                for group in (first..end).step_by(GROUP) {
+                    let group_end = (group + GROUP).min(end);
+                    let (results, _) = self.decode_group(isa, group, group_end, s, None);
+                    for (t, (r, buf)) in (group..group_end).zip(results.into_iter().zip(&s.tiles)) {
                         if let Err(e) = r {
-                            failed.record(t + k, e);
+                            failed.record(t, e);
                             continue;
                         }
-                        let tile = layout.tile(t + k);
+                        let tile = layout.tile(t);
                         let xs = &x[tile.col..tile.col + tile.cols];
-                        let buf = if k == 0 { &s.a } else { &s.b };
                         for (sum, q) in s.sums.iter_mut().zip(buf.chunks_exact(tile.cols)) {
                             // SAFETY: `dot_kernel` checked the ISA; xs is
                             // as long as the tile row.
                             *sum += unsafe { dot(q, xs) };
                         }
                     }
-                    t += 2;
                 }
                 let row0 = band * layout.params.tile_rows as usize;
                 for (r, &sum) in s.sums.iter().enumerate() {

@@ -60,13 +60,13 @@ pub fn decode_steps(
     for step in out[from..].chunks_mut(lanes) {
         for (x, sym) in state.iter_mut().zip(step) {
             let e = table[(*x & mask) as usize];
-            *sym = (e >> 24) as u8;
+            *sym = e as u8;
             // Cannot overflow for a state in [2^16, 2^32) and a table that
             // sums to 2^bits (see docs/FORMAT.md); wrapping keeps it
             // defined whatever the bytes.
-            *x = ((e & 0xFFF) + 1)
+            *x = ((e >> 8 & 0xFFF) + 1)
                 .wrapping_mul(*x >> bits)
-                .wrapping_add((e >> 12) & 0xFFF);
+                .wrapping_add(e >> 20);
             if *x < STATE_LOW {
                 let Some(w) = words.bytes.get(2 * words.next..2 * words.next + 2) else {
                     return Err(corrupt_tile(t, "a lane reads past the last word"));

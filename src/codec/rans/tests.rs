@@ -67,6 +67,26 @@ fn check_round_trip(w: &[i8], rows: usize, cols: usize, p: &RansParams) -> Vec<u
         r.decode_s8_with(isa, MatMut::row_major(&mut out, rows, cols).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", isa.name()));
         assert!(out == w, "{} {rows}x{cols} {p:?}", isa.name());
+        // Rows apart, with a sentinel between them that must survive.
+        let rs = cols + 24;
+        let mut padded = vec![0x5Ai8; rows * rs];
+        r.decode_s8_with(
+            isa,
+            MatMut::new(&mut padded, 0, rows, cols, rs as isize, 1).unwrap(),
+        )
+        .unwrap();
+        for (i, row) in padded.chunks(rs).enumerate() {
+            assert!(
+                row[..cols] == w[i * cols..(i + 1) * cols],
+                "{} row {i}",
+                isa.name()
+            );
+            assert!(
+                row[cols..].iter().all(|&b| b == 0x5A),
+                "{} padding",
+                isa.name()
+            );
+        }
     });
     c
 }
@@ -127,8 +147,10 @@ fn every_encoder_writes_the_same_bytes() {
 
 #[test]
 fn many_full_tiles_take_the_vector_loops() {
-    // Tiles long enough for the SIMD loops (two tiles at once on
-    // AVX-512), an odd tile count, and edge tiles.
+    // Tiles long enough for the SIMD loops (four tiles at once on
+    // AVX-512, written straight into the output when a tile's width is a
+    // multiple of the lanes), a tile count that is not a multiple of four,
+    // and edge tiles.
     for (kind, seed) in [("gauss", 11), ("student", 12), ("uniform", 13)] {
         let (rows, cols) = (300, 520);
         let w = weights(kind, rows * cols, seed);
@@ -686,4 +708,79 @@ fn rans_throughput() {
         );
     }
     set_num_threads(before).unwrap();
+}
+
+/// The AVX-512 tile decoder alone (no copy to the output, one thread),
+/// one, two and four tiles at a time, interleaved with a whole
+/// `decode_s8` on one thread:
+/// `cargo test --release --lib rans_kernel_throughput -- --ignored --nocapture`.
+#[cfg(target_arch = "x86_64")]
+#[test]
+#[ignore]
+fn rans_kernel_throughput() {
+    use super::x86_64::avx512::decode_tiles;
+    use std::time::Instant;
+    if !Isa::Avx512.is_supported() {
+        println!("skipped: this CPU has no AVX-512");
+        return;
+    }
+    let n = 4096;
+    let w = weights("gauss", n * n, 1);
+    let c = encode_vec(&w, n, n, &RansParams::default());
+    let r = RansReader::open(&c).unwrap();
+    let tiles = r.layout().tile_count();
+    let len = r.layout().tile(0).len();
+    let mut bufs = vec![vec![0u8; len]; 4];
+    let mut out = vec![0i8; n * n];
+    let mut best = [f64::INFINITY; 4];
+    let before = crate::runtime::threads::num_threads();
+    crate::runtime::threads::set_num_threads(1).unwrap();
+    for _ in 0..15 {
+        let t0 = Instant::now();
+        r.decode_s8_with(Isa::Avx512, MatMut::row_major(&mut out, n, n).unwrap())
+            .unwrap();
+        best[3] = best[3].min(t0.elapsed().as_secs_f64());
+        for (slot, group) in [1usize, 2, 4].into_iter().enumerate() {
+            let t0 = Instant::now();
+            for t in (0..tiles).step_by(group) {
+                let [a, b, c, d] = &mut bufs[..] else {
+                    unreachable!()
+                };
+                let jobs: [_; 4] = std::array::from_fn(|k| r.tile_job((t + k).min(tiles - 1)));
+                // SAFETY: the CPU has AVX-512; the tiles come from an
+                // opened container and the buffers have their sizes.
+                let ok = unsafe {
+                    match group {
+                        1 => decode_tiles::<1>([&jobs[0]], [a], [None])
+                            .iter()
+                            .all(|r| r.is_ok()),
+                        2 => decode_tiles::<2>([&jobs[0], &jobs[1]], [a, b], [None; 2])
+                            .iter()
+                            .all(|r| r.is_ok()),
+                        _ => decode_tiles::<4>(
+                            std::array::from_fn(|k| &jobs[k]),
+                            [a, b, c, d],
+                            [None; 4],
+                        )
+                        .iter()
+                        .all(|r| r.is_ok()),
+                    }
+                };
+                assert!(ok);
+            }
+            best[slot] = best[slot].min(t0.elapsed().as_secs_f64());
+        }
+    }
+    crate::runtime::threads::set_num_threads(before).unwrap();
+    let mbs = |t: f64| (n * n) as f64 / t / 1e6;
+    for (group, t) in [1, 2, 4].into_iter().zip(best) {
+        println!(
+            "avx512 kernel, {group} tile(s) at a time: {:.0} MB/s",
+            mbs(t)
+        );
+    }
+    println!(
+        "decode_s8 (avx512, 1 thread, copy included): {:.0} MB/s",
+        mbs(best[3])
+    );
 }

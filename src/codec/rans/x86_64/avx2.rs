@@ -28,8 +28,8 @@ static EXPAND: [[u32; 8]; 256] = {
 /// As `reference::decode_tile`, for `lanes` a multiple of 8 up to 64.
 ///
 /// # Safety
-/// The tile is as `reference::Tile` says, and the CPU has AVX2.
-#[target_feature(enable = "avx2")]
+/// The tile is as `reference::Tile` says, and the CPU has AVX2 and POPCNT.
+#[target_feature(enable = "avx2,popcnt")]
 pub unsafe fn decode_tile(tile: &Tile<'_>, out: &mut [u8]) -> Result<()> {
     let (lanes, table, bits) = (tile.lanes, tile.table, tile.bits);
     debug_assert!(lanes.is_multiple_of(8) && lanes <= 64 && table.len() == 1 << bits);
@@ -59,9 +59,9 @@ pub unsafe fn decode_tile(tile: &Tile<'_>, out: &mut [u8]) -> Result<()> {
         for (v, x) in x.iter_mut().enumerate().take(nv) {
             let e =
                 _mm256_i32gather_epi32::<4>(table.as_ptr().cast(), _mm256_and_si256(*x, slot_mask));
-            let freq = _mm256_add_epi32(_mm256_and_si256(e, twelve), one);
-            let bias = _mm256_and_si256(_mm256_srli_epi32::<12>(e), twelve);
-            let sym = _mm256_shuffle_epi8(_mm256_srli_epi32::<24>(e), low_bytes);
+            let freq = _mm256_add_epi32(_mm256_and_si256(_mm256_srli_epi32::<8>(e), twelve), one);
+            let bias = _mm256_srli_epi32::<20>(e);
+            let sym = _mm256_shuffle_epi8(e, low_bytes);
             let packed = _mm_unpacklo_epi32(
                 _mm256_castsi256_si128(sym),
                 _mm256_extracti128_si256::<1>(sym),
