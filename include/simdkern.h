@@ -991,6 +991,31 @@ sk_status sk_qrans_decode_f32(const struct sk_rans_reader *r, float *w, ptrdiff_
 sk_status sk_qrans_gemv_f32(const struct sk_rans_reader *r, const float *x, float *y);
 
 /**
+ * `Y = X Wᵀ` for a small batch of rows (a linear layer's forward pass on
+ * compressed weights): each thread decodes a band of tiles into cache
+ * once for the whole batch. Row `b` of Y is bitwise what
+ * `sk_qrans_gemv_f32` gives for row `b` of X, whatever the thread count.
+ *
+ * @param r      the reader (W is `rows x cols` of `sk_rans_shape`)
+ * @param batch  rows of X and Y (0: nothing is done)
+ * @param x      `batch x cols`, row `b` at `x + b * ldx`
+ * @param ldx    row stride of X in elements (non-zero)
+ * @param y      `batch x rows`, row `b` at `y + b * ldy`, written (not read)
+ * @param ldy    row stride of Y in elements (non-zero; rows of Y must not
+ *               overlap)
+ * @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT`
+ *         (strides, `y` overlapping `x` or the container),
+ *         `SK_ERR_CORRUPT_DATA` (a tile breaks the rANS invariants; `y` is
+ *         then partly written). Thread-safe.
+ */
+sk_status sk_qrans_gemm_f32(const struct sk_rans_reader *r,
+                            size_t batch,
+                            const float *x,
+                            ptrdiff_t ldx,
+                            float *y,
+                            ptrdiff_t ldy);
+
+/**
  * The version of the loaded library as
  * `MAJOR * 10000 + MINOR * 100 + PATCH`; compare with `SK_VERSION_NUMBER`
  * to detect a header/library mismatch. Thread-safe.

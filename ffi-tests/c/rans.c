@@ -18,6 +18,9 @@
  * - sk_qrans_gemv_f32 against the decoded matrix times x in double
  *   (tolerance 2 (cols + 2) eps sum |w x|), on every ISA, identical bits
  *   at 1 and 3 threads; NULL and overlapping arguments.
+ * - sk_qrans_gemm_f32: each row of Y bitwise the GEMV of its row of X
+ *   (strided X and Y, two threads); an empty batch; NULL, overlapping
+ *   rows of Y, Y overlapping X.
  * - Errors: NULL pointers, bad parameters, a short buffer
  *   (SK_ERR_BUFFER_TOO_SMALL), NaN input, a flipped byte in the metadata
  *   and in a tile (SK_ERR_CHECKSUM_MISMATCH), a truncated container
@@ -191,6 +194,37 @@ static void test_qrans(void)
     free(out);
 }
 
+/* sk_qrans_gemm_f32: three rows of X with strides; each row of Y is the
+ * GEMV of its row of X, bit for bit; the gaps of Y are not written. */
+static void test_gemm(const sk_rans_reader *r, size_t rows, size_t cols)
+{
+    const size_t batch = 3, ldx = cols + 5, ldy = rows + 2;
+    float *x = malloc(batch * ldx * sizeof *x), *y = malloc(batch * ldy * sizeof *y);
+    float *g = malloc(rows * sizeof *g);
+    size_t b, i;
+    int same = 1;
+    for (i = 0; i < batch * ldx; i++)
+        x[i] = ((float)(rng() % 201) - 100.0f) / 100.0f;
+    for (i = 0; i < batch * ldy; i++)
+        y[i] = -7.0f;
+    CHECK_STATUS(sk_set_num_threads(2), SK_OK);
+    CHECK_STATUS(sk_qrans_gemm_f32(r, batch, x, (ptrdiff_t)ldx, y, (ptrdiff_t)ldy), SK_OK);
+    CHECK_STATUS(sk_set_num_threads(1), SK_OK);
+    for (b = 0; b < batch; b++) {
+        CHECK_STATUS(sk_qrans_gemv_f32(r, x + b * ldx, g), SK_OK);
+        same &= memcmp(g, y + b * ldy, rows * sizeof *g) == 0;
+        same &= y[b * ldy + rows] == -7.0f && y[b * ldy + rows + 1] == -7.0f;
+    }
+    CHECK(same);
+    CHECK_STATUS(sk_qrans_gemm_f32(r, 0, NULL, (ptrdiff_t)cols, NULL, (ptrdiff_t)rows), SK_OK);
+    CHECK_STATUS(sk_qrans_gemm_f32(r, 1, x, 0, y, (ptrdiff_t)ldy), SK_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(sk_qrans_gemm_f32(NULL, 1, x, (ptrdiff_t)ldx, y, (ptrdiff_t)ldy), SK_ERR_NULL_POINTER);
+    CHECK_STATUS(sk_qrans_gemm_f32(r, 1, NULL, (ptrdiff_t)ldx, y, (ptrdiff_t)ldy), SK_ERR_NULL_POINTER);
+    CHECK_STATUS(sk_qrans_gemm_f32(r, 2, x, (ptrdiff_t)ldx, y, 1), SK_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(sk_qrans_gemm_f32(r, 2, x, (ptrdiff_t)ldx, x + 7, (ptrdiff_t)ldy), SK_ERR_INVALID_ARGUMENT);
+    free(x), free(y), free(g);
+}
+
 static void test_gemv(void)
 {
     const size_t rows = 300, cols = 520;
@@ -237,6 +271,7 @@ static void test_gemv(void)
     CHECK_STATUS(sk_qrans_gemv_f32(r, NULL, y), SK_ERR_NULL_POINTER);
     CHECK_STATUS(sk_qrans_gemv_f32(r, x, NULL), SK_ERR_NULL_POINTER);
     CHECK_STATUS(sk_qrans_gemv_f32(r, w, w + 10), SK_ERR_INVALID_ARGUMENT);
+    test_gemm(r, rows, cols);
     sk_rans_close(r);
     free(c), free(w), free(d), free(x), free(y), free(y3);
 }

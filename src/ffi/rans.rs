@@ -403,3 +403,39 @@ pub extern "C" fn sk_qrans_gemv_f32(
         r.inner.gemv_f32(x, y)
     })
 }
+
+/// `Y = X Wᵀ` for a small batch of rows (a linear layer's forward pass on
+/// compressed weights): each thread decodes a band of tiles into cache
+/// once for the whole batch. Row `b` of Y is bitwise what
+/// `sk_qrans_gemv_f32` gives for row `b` of X, whatever the thread count.
+///
+/// @param r      the reader (W is `rows x cols` of `sk_rans_shape`)
+/// @param batch  rows of X and Y (0: nothing is done)
+/// @param x      `batch x cols`, row `b` at `x + b * ldx`
+/// @param ldx    row stride of X in elements (non-zero)
+/// @param y      `batch x rows`, row `b` at `y + b * ldy`, written (not read)
+/// @param ldy    row stride of Y in elements (non-zero; rows of Y must not
+///               overlap)
+/// @return `SK_OK`, `SK_ERR_NULL_POINTER`, `SK_ERR_INVALID_ARGUMENT`
+///         (strides, `y` overlapping `x` or the container),
+///         `SK_ERR_CORRUPT_DATA` (a tile breaks the rANS invariants; `y` is
+///         then partly written). Thread-safe.
+#[no_mangle]
+pub extern "C" fn sk_qrans_gemm_f32(
+    r: *const sk_rans_reader,
+    batch: usize,
+    x: *const f32,
+    ldx: isize,
+    y: *mut f32,
+    ldy: isize,
+) -> sk_status {
+    boundary!("sk_qrans_gemm_f32", {
+        let r = reader(r)?;
+        let (m, n) = r.inner.shape();
+        let (xv, xr) = checked_ref("x", (x, batch, n, ldx, 1))?;
+        let (yv, yr) = checked_mut("y", (y, batch, m, ldy, 1))?;
+        disjoint(("y", &yr), ("x", &xr))?;
+        disjoint(("y", &yr), ("the container", &r.src))?;
+        r.inner.gemm_f32(xv, yv)
+    })
+}

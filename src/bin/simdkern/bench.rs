@@ -35,7 +35,7 @@ pub struct BenchOpts {
 }
 
 /// Every kernel the tool times, in print order.
-pub const KERNELS: [&str; 23] = [
+pub const KERNELS: [&str; 24] = [
     "sdot",
     "ddot",
     "dot_u8s8",
@@ -59,6 +59,7 @@ pub const KERNELS: [&str; 23] = [
     "rans_encode",
     "rans_decode",
     "qrans_gemv",
+    "qrans_gemm",
 ];
 
 /// The per-element work of one kernel call.

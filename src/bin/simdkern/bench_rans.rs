@@ -10,7 +10,7 @@ use simdkern::codec::rans::{encode_bound, encode_s8, gemv_s8_f32, RansParams, Ra
 use simdkern::gemm::{MatMut, MatRef};
 
 /// The kernel names this section answers to in `--only`.
-pub const NAMES: [&str; 3] = ["rans_encode", "rans_decode", "qrans_gemv"];
+pub const NAMES: [&str; 4] = ["rans_encode", "rans_decode", "qrans_gemv", "qrans_gemm"];
 
 /// Int8 weights: a sum of four uniforms, clamped (about 6.5 bits each).
 fn weights(n: usize) -> Vec<i8> {
@@ -102,6 +102,40 @@ pub fn tables(timer: Timer, quick: bool, wants: impl Fn(&str) -> bool) {
             fmt_time(unfused),
             plain / fused,
             fmt_time(plain)
+        );
+    }
+    if wants("qrans_gemm") {
+        const BATCH: usize = 8;
+        let x: Vec<f32> = (0..BATCH * n).map(|j| (j % 17) as f32 - 8.0).collect();
+        let xm = || MatRef::row_major(&x, BATCH, n).expect("shape");
+        let mut y = vec![0f32; BATCH * n];
+        let fused = timer.per_call(|| {
+            r.gemm_f32(xm(), MatMut::row_major(&mut y, BATCH, n).expect("shape"))
+                .expect("gemm")
+        });
+        let rows = timer.per_call(|| {
+            for (xb, yb) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
+                r.gemv_f32(xb, yb).expect("gemv");
+            }
+        });
+        let wf: Vec<f32> = w.iter().map(|&q| q as f32).collect();
+        let dense = timer.per_call(|| {
+            simdkern::gemm::gemm(
+                1.0,
+                xm(),
+                MatRef::row_major(&wf, n, n).expect("shape").t(),
+                0.0,
+                MatMut::row_major(&mut y, BATCH, n).expect("shape"),
+            )
+            .expect("sgemm")
+        });
+        println!(
+            "| qrans_gemm_f32 (batch {BATCH}) | {n}x{n} | {} | {:.2}x {BATCH} GEMVs ({}), {:.2}x sgemm on uncompressed f32 weights ({}) |",
+            fmt_time(fused),
+            rows / fused,
+            fmt_time(rows),
+            dense / fused,
+            fmt_time(dense)
         );
     }
     simdkern::runtime::set_num_threads(before).expect("the previous count was valid");

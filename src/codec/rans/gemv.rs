@@ -1,14 +1,14 @@
-//! `y = W x` straight from a container: each worker takes a band of tile
-//! rows, decodes its tiles (two at a time where the ISA can) into a
-//! buffer that stays in L2, and adds each tile row's dot product with the
-//! matching piece of x into the band's sums; W is never materialized.
-//! The baseline `gemv_s8_f32` runs the same dot kernel over an int8
-//! matrix in memory.
+//! `y = W x` and `Y = X Wᵀ` (a small batch) straight from a container:
+//! each worker takes a band of tile rows, decodes its tiles (four at a
+//! time where the ISA can) into buffers that stay in L2, and adds each
+//! tile row's dot product with the matching piece of each x into the
+//! band's sums; W is never materialized. The baseline `gemv_s8_f32` runs
+//! the same dot kernel over an int8 matrix in memory.
 
 use super::reference;
 use super::{with_scratch, FirstError, RansReader, GROUP};
 use crate::error::{Error, Result};
-use crate::gemm::MatRef;
+use crate::gemm::{MatMut, MatRef};
 use crate::runtime::threads::{num_threads, parallel_for, SharedMut};
 use crate::runtime::{active_isa, Isa};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +33,31 @@ pub(super) fn dot_kernel(isa: Isa) -> DotFn {
 
 unsafe fn reference_dot(q: &[i8], x: &[f32]) -> f32 {
     reference::dot_s8_f32(q, x)
+}
+
+/// The rows of X and Y of a batched product (shapes checked).
+struct Batch<'a> {
+    count: usize,
+    x: &'a [f32],
+    ldx: usize,
+    y: SharedMut<f32>,
+    y_strides: (isize, isize),
+}
+
+impl Batch<'_> {
+    /// Row `k` of X, from its start to the end of the slice.
+    fn x_row(&self, k: usize) -> &[f32] {
+        &self.x[k * self.ldx..]
+    }
+
+    /// `Y[k][i] = v`.
+    ///
+    /// # Safety
+    /// `(k, i)` is inside the checked Y and no other thread writes it.
+    unsafe fn put(&self, k: usize, i: usize, v: f32) {
+        let (rs, cs) = self.y_strides;
+        *self.y.get().offset(k as isize * rs + i as isize * cs) = v;
+    }
 }
 
 fn check_vectors(rows: usize, cols: usize, x: &[f32], y: &[f32]) -> Result<()> {
@@ -113,12 +138,83 @@ impl RansReader<'_> {
 
     /// [`RansReader::gemv_f32`] with the ISA paths up to `isa`.
     pub fn gemv_f32_with(&self, isa: Isa, x: &[f32], y: &mut [f32]) -> Result<()> {
-        let layout = *self.layout();
-        let (rows, cols) = (layout.rows, layout.cols);
+        let (rows, cols) = self.shape();
         check_vectors(rows, cols, x, y)?;
+        self.batched(
+            isa,
+            Batch {
+                count: 1,
+                x,
+                ldx: cols,
+                y: SharedMut(y.as_mut_ptr()),
+                y_strides: (rows as isize, 1),
+            },
+        )
+    }
+
+    /// `Y = X Wᵀ` for a small batch: X is `batch x cols`, Y `batch x
+    /// rows` (any strides; X rows that are not contiguous are copied once
+    /// per call), W as in [`RansReader::gemv_f32`]. Each tile is decoded
+    /// once for the whole batch, and every row of Y is bitwise the GEMV of
+    /// its row of X. `DimensionMismatch` when the shapes do not agree,
+    /// `CorruptData` as the decoders.
+    pub fn gemm_f32(&self, x: MatRef<f32>, y: MatMut<f32>) -> Result<()> {
+        self.gemm_f32_with(active_isa(), x, y)
+    }
+
+    /// [`RansReader::gemm_f32`] with the ISA paths up to `isa`.
+    pub fn gemm_f32_with(&self, isa: Isa, x: MatRef<f32>, mut y: MatMut<f32>) -> Result<()> {
+        let (rows, cols) = self.shape();
+        if x.cols() != cols || y.cols() != rows || y.rows() != x.rows() {
+            return Err(Error::dimension(format!(
+                "W is {rows}x{cols}: X ({}x{}) must be batch x {cols} and Y ({}x{}) batch x {rows}",
+                x.rows(),
+                x.cols(),
+                y.rows(),
+                y.cols()
+            )));
+        }
+        let batch = x.rows();
+        if batch == 0 {
+            return Ok(());
+        }
+        let packed: Vec<f32>;
+        let rows_in_order = batch == 1 || x.rs() >= cols as isize;
+        let (xs, ldx) = if (x.cs() == 1 || cols <= 1) && rows_in_order {
+            // SAFETY: the view's rows are contiguous and follow each other
+            // `rs >= cols` apart: from row 0 on, the view covers
+            // (batch - 1) * rs + cols elements.
+            let ldx = if batch > 1 { x.rs() as usize } else { cols };
+            let len = (batch - 1) * ldx + cols;
+            (unsafe { std::slice::from_raw_parts(x.ptr(), len) }, ldx)
+        } else {
+            packed = (0..batch)
+                .flat_map(|b| (0..cols).map(move |j| x.at(b, j)))
+                .collect();
+            (&packed[..], cols)
+        };
+        let (rs, cs) = (y.rs(), y.cs());
+        self.batched(
+            isa,
+            Batch {
+                count: batch,
+                x: xs,
+                ldx,
+                y: SharedMut(y.ptr()),
+                y_strides: (rs, cs),
+            },
+        )
+    }
+
+    /// The GEMV and the small-batch GEMM: each worker takes a band of tile
+    /// rows, decodes its tiles a group at a time, and adds each tile row's
+    /// dot product with each batch row's piece of x into the band's sums,
+    /// so that the sums run tile by tile, left to right, whatever the
+    /// thread count.
+    fn batched(&self, isa: Isa, b: Batch<'_>) -> Result<()> {
+        let layout = *self.layout();
         let (down, across) = layout.grid();
         let dot = dot_kernel(isa);
-        let out = SharedMut(y.as_mut_ptr());
         let next = AtomicUsize::new(0);
         let failed = FirstError::default();
         parallel_for(num_threads().min(down).max(1), &|_| {
@@ -128,8 +224,9 @@ impl RansReader<'_> {
                     break;
                 }
                 let (first, end) = (band * across, band * across + across);
+                let band_rows = layout.tile(first).rows;
                 s.sums.clear();
-                s.sums.resize(layout.tile(first).rows, 0f32);
+                s.sums.resize(b.count * band_rows, 0f32);
                 for group in (first..end).step_by(GROUP) {
                     let group_end = (group + GROUP).min(end);
                     let (results, _) = self.decode_group(isa, group, group_end, s, None);
@@ -139,20 +236,24 @@ impl RansReader<'_> {
                             continue;
                         }
                         let tile = layout.tile(t);
-                        let xs = &x[tile.col..tile.col + tile.cols];
-                        for (sum, q) in s.sums.iter_mut().zip(buf.chunks_exact(tile.cols)) {
-                            // SAFETY: `dot_kernel` checked the ISA; xs is
-                            // as long as the tile row.
-                            *sum += unsafe { dot(q, xs) };
+                        for (k, sums) in s.sums.chunks_exact_mut(band_rows).enumerate() {
+                            let xs = &b.x_row(k)[tile.col..tile.col + tile.cols];
+                            for (sum, q) in sums.iter_mut().zip(buf.chunks_exact(tile.cols)) {
+                                // SAFETY: `dot_kernel` checked the ISA; xs
+                                // is as long as the tile row.
+                                *sum += unsafe { dot(q, xs) };
+                            }
                         }
                     }
                 }
                 let row0 = band * layout.params.tile_rows as usize;
-                for (r, &sum) in s.sums.iter().enumerate() {
-                    let scale = self.scales().map_or(1.0, |sc| sc[row0 + r]);
-                    // SAFETY: rows of this band are written by this worker
-                    // only, and lie inside y (checked length).
-                    unsafe { *out.get().add(row0 + r) = scale * sum };
+                for (k, sums) in s.sums.chunks_exact(band_rows).enumerate() {
+                    for (r, &sum) in sums.iter().enumerate() {
+                        let scale = self.scales().map_or(1.0, |sc| sc[row0 + r]);
+                        // SAFETY: rows of this band are written by this
+                        // worker only, and lie inside y (checked lengths).
+                        unsafe { b.put(k, row0 + r, scale * sum) };
+                    }
                 }
             })
         });

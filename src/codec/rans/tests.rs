@@ -635,6 +635,75 @@ fn fused_gemv_scales_threads_and_shapes() {
     r.gemv_f32(&x, &mut y).unwrap();
 }
 
+#[test]
+fn batched_gemm_rows_are_the_gemv_of_each_row() {
+    let (rows, cols) = (300, 520);
+    let mut rng = Rng::new(21);
+    let wf: Vec<f32> = (0..rows * cols).map(|_| gauss(&mut rng) as f32).collect();
+    for p in [params(64, 64, 12, 32), params(100, 100, 10, 16)] {
+        let mut dst = vec![0u8; encode_bound(rows, cols, &p).unwrap()];
+        let n = qencode_f32(MatRef::row_major(&wf, rows, cols).unwrap(), &p, &mut dst).unwrap();
+        let r = RansReader::open(&dst[..n]).unwrap();
+        for batch in [1, 2, 5] {
+            let (ldx, ldy) = (cols + 3, rows + 7);
+            let x: Vec<f32> = (0..batch * ldx).map(|_| rng.signed_unit() as f32).collect();
+            let xv = MatRef::new(&x, 0, batch, cols, ldx as isize, 1).unwrap();
+            // The same X stored column-major takes the packing path.
+            let xt: Vec<f32> = (0..cols * batch)
+                .map(|k| xv.at(k % batch, k / batch))
+                .collect();
+            let xt = MatRef::new(&xt, 0, batch, cols, 1, batch as isize).unwrap();
+            let before = crate::runtime::threads::num_threads();
+            for_each_isa("rans gemm", |isa| {
+                let mut want = vec![0f32; batch * rows];
+                for (b, want) in want.chunks_exact_mut(rows).enumerate() {
+                    r.gemv_f32_with(isa, &x[b * ldx..b * ldx + cols], want)
+                        .unwrap();
+                }
+                for (threads, x) in [(1, xv), (2, xv), (3, xt)] {
+                    crate::runtime::threads::set_num_threads(threads).unwrap();
+                    // The gaps between rows of Y must not be written.
+                    let mut y = vec![f32::NAN; batch * ldy];
+                    let yv = MatMut::new(&mut y, 0, batch, rows, ldy as isize, 1).unwrap();
+                    r.gemm_f32_with(isa, x, yv).unwrap();
+                    for (b, row) in y.chunks(ldy).enumerate() {
+                        let what = format!("{} batch {batch} row {b} {threads}T", isa.name());
+                        assert!(row[..rows] == want[b * rows..(b + 1) * rows], "{what}");
+                        assert!(row[rows..].iter().all(|v| v.is_nan()), "{what}: gap");
+                    }
+                }
+            });
+            crate::runtime::threads::set_num_threads(before).unwrap();
+        }
+        // Shapes that do not agree, and an empty batch.
+        let x = vec![0f32; 2 * (cols + 1)];
+        let mut y = vec![0f32; 2 * (rows + 1)];
+        for (xr, xc, yr, yc) in [
+            (2, cols - 1, 2, rows),
+            (2, cols, 2, rows + 1),
+            (2, cols, 1, rows),
+            (2, cols + 1, 2, rows),
+        ] {
+            let e = r
+                .gemm_f32(
+                    MatRef::row_major(&x[..xr * xc], xr, xc).unwrap(),
+                    MatMut::row_major(&mut y[..yr * yc], yr, yc).unwrap(),
+                )
+                .unwrap_err();
+            assert_eq!(
+                e.kind(),
+                ErrorKind::DimensionMismatch,
+                "{xr}x{xc} {yr}x{yc}"
+            );
+        }
+        r.gemm_f32(
+            MatRef::row_major(&[], 0, cols).unwrap(),
+            MatMut::row_major(&mut [], 0, rows).unwrap(),
+        )
+        .unwrap();
+    }
+}
+
 /// Encode and decode speed on a 4096 x 4096 Gaussian int8 matrix:
 /// `cargo test --release --lib rans_throughput -- --ignored --nocapture`.
 #[test]
