@@ -2,6 +2,7 @@
 //! allocations for C callers (`sk_alloc` / `sk_free`).
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::runtime::pages::advise_huge_pages;
 use aligned_vec::{AVec, ConstAlign};
 
 /// Cache-line alignment used for every internal buffer.
@@ -58,4 +59,25 @@ pub unsafe fn free(ptr: *mut u8) {
     if !ptr.is_null() {
         libc::free(ptr.cast());
     }
+}
+
+/// An empty vector with room for `len` elements, or `OutOfMemory`. Large
+/// ones are advised for huge pages: sparse kernels read them at random.
+pub(crate) fn uninit_vec<T>(len: usize, what: &str) -> Result<Vec<T>> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        Error::new(
+            ErrorKind::OutOfMemory,
+            format!("cannot allocate {len} elements for {what}"),
+        )
+    })?;
+    advise_huge_pages(v.as_ptr().cast(), v.capacity() * std::mem::size_of::<T>());
+    Ok(v)
+}
+
+/// A vector of `len` default values (see [`uninit_vec`]).
+pub(crate) fn try_vec<T: Copy + Default>(len: usize, what: &str) -> Result<Vec<T>> {
+    let mut v = uninit_vec(len, what)?;
+    v.resize(len, T::default());
+    Ok(v)
 }

@@ -1,10 +1,11 @@
 //! Conversions: transpose, dense to CSR (with a magnitude threshold), CSR
 //! to dense, and the count of non-zeros of a dense view.
 
-use super::csr::{try_vec, MAX_INDEX};
+use super::csr::MAX_INDEX;
 use super::{Csr, SparseReal};
 use crate::error::{Error, Result};
 use crate::gemm::{MatMut, MatRef};
+use crate::runtime::alloc::try_vec;
 
 /// `Aᵀ` in canonical form (a counting sort by column; rows are visited in
 /// order, so each row of the result comes out sorted).

@@ -3,8 +3,8 @@
 //! nnz-balanced row chunks the parallel kernels run over.
 
 use super::SparseReal;
-use crate::error::{Error, ErrorKind, Result};
-use crate::runtime::pages::advise_huge_pages;
+use crate::error::{Error, Result};
+use crate::runtime::alloc::try_vec;
 
 /// A compressed-sparse-row matrix in canonical form: within each row the
 /// column indices strictly increase (duplicates of the input were summed, in
@@ -34,27 +34,6 @@ const CHUNK_WEIGHT: usize = 1 << 14;
 /// Largest column count whose indices fit `int32_t`; larger matrices are
 /// accepted but their indices still must be below it.
 pub(crate) const MAX_INDEX: usize = i32::MAX as usize;
-
-/// An empty vector with room for `len` elements, or `OutOfMemory`. Large
-/// ones are advised for huge pages: sparse kernels read them at random.
-pub(crate) fn uninit_vec<T>(len: usize, what: &str) -> Result<Vec<T>> {
-    let mut v: Vec<T> = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        Error::new(
-            ErrorKind::OutOfMemory,
-            format!("cannot allocate {len} elements for {what}"),
-        )
-    })?;
-    advise_huge_pages(v.as_ptr().cast(), v.capacity() * std::mem::size_of::<T>());
-    Ok(v)
-}
-
-/// A vector of `len` default values (see [`uninit_vec`]).
-pub(crate) fn try_vec<T: Copy + Default>(len: usize, what: &str) -> Result<Vec<T>> {
-    let mut v = uninit_vec(len, what)?;
-    v.resize(len, T::default());
-    Ok(v)
-}
 
 impl<T: SparseReal> Csr<T> {
     /// Copies and validates caller arrays: `indptr` has `rows + 1` entries,

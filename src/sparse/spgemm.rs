@@ -19,9 +19,9 @@
 //! accumulator lists a row's columns in order from a two-level bitmap, the
 //! hash accumulator sorts them.
 
-use super::csr::{try_vec, uninit_vec};
 use super::{Csr, SparseReal};
 use crate::error::{Error, Result};
+use crate::runtime::alloc::{try_vec, uninit_vec};
 use crate::runtime::threads::{num_threads, parallel_for, SharedMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -583,9 +583,9 @@ fn sparse_throughput() {
     }
     // B and C on 2 MiB pages, as numpy allocates them: B's rows are read
     // at random, and 4 KiB pages would time page walks.
-    let mut b = crate::sparse::csr::uninit_vec::<f64>(n * 32, "B").unwrap();
+    let mut b = crate::runtime::alloc::uninit_vec::<f64>(n * 32, "B").unwrap();
     b.extend((0..n * 32).map(|i| (i % 5) as f64));
-    let mut c = crate::sparse::csr::try_vec::<f64>(n * 32, "C").unwrap();
+    let mut c = crate::runtime::alloc::try_vec::<f64>(n * 32, "C").unwrap();
     let t = best(&mut || {
         spmm(
             &a,

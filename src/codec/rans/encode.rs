@@ -4,10 +4,17 @@
 use super::format::STATE_LOW;
 use super::freq::EncSymbol;
 
+/// Bytes a tile of `n` symbols can take: the lanes' states and at most
+/// one word per symbol.
+pub fn tile_bound(lanes: usize, n: usize) -> usize {
+    4 * lanes + 2 * n
+}
+
 /// Encodes one tile's symbols (row-major in the tile, symbol j in lane
-/// `j % lanes`) into `out` (cleared first): the lanes' final states, then
-/// the 16-bit words in the order the decoder reads them. `words` is
-/// scratch, reused across tiles.
+/// `j % lanes`) into `out` (at least [`tile_bound`] bytes): the lanes'
+/// final states, then the 16-bit words in the order the decoder reads
+/// them. Returns the payload's length. `words` is scratch, reused across
+/// tiles.
 ///
 /// The decoder takes step `t` (symbols `t * lanes ..`) lane by lane, and a
 /// lane whose state fell below 2^16 after its symbol reads the next word.
@@ -21,18 +28,17 @@ pub fn encode_tile(
     bits: u32,
     table: &[EncSymbol; 256],
     words: &mut Vec<u16>,
-    out: &mut Vec<u8>,
-) {
+    out: &mut [u8],
+) -> usize {
     let mut state = [STATE_LOW; 64];
     let state = &mut state[..lanes];
     // At most one word per symbol (see `Layout::bound`). Each symbol
     // writes a word unconditionally and keeps it only when the lane
     // renormalizes, so the coin-flip renormalization is no branch to
     // mispredict; one spare slot below takes the last unkept write.
-    words.clear();
-    words.resize(symbols.len() + 1, 0);
-    let mut top = words.len();
-    let w = words.as_mut_ptr();
+    let len = symbols.len() + 1;
+    let w = word_space(words, len);
+    let mut top = len;
     for step in symbols.chunks(lanes).rev() {
         for (x, &s) in state.iter_mut().zip(step).rev() {
             let e = &table[s as usize];
@@ -47,14 +53,29 @@ pub fn encode_tile(
             *x = (q << bits) + (*x - q * e.freq) + e.cum;
         }
     }
-    let kept = &words[top..];
-    out.clear();
-    out.resize(4 * lanes + 2 * kept.len(), 0);
-    let (head, tail) = out.split_at_mut(4 * lanes);
-    for (b, x) in head.chunks_exact_mut(4).zip(state.iter()) {
+    // SAFETY: every slot from top up was written (the kept words).
+    let kept = unsafe { std::slice::from_raw_parts(w.add(top), len - top) };
+    write_payload(state, kept, out)
+}
+
+/// Room for `len` words in `words` (reused, not cleared: the encoders
+/// write each slot before they keep it).
+pub fn word_space(words: &mut Vec<u16>, len: usize) -> *mut u16 {
+    words.clear();
+    words.reserve(len);
+    words.spare_capacity_mut().as_mut_ptr().cast()
+}
+
+/// Writes a payload, the lanes' states then the words, little-endian,
+/// into `out`; returns its length.
+pub fn write_payload(state: &[u32], words: &[u16], out: &mut [u8]) -> usize {
+    let len = 4 * state.len() + 2 * words.len();
+    let (head, tail) = out[..len].split_at_mut(4 * state.len());
+    for (b, x) in head.chunks_exact_mut(4).zip(state) {
         b.copy_from_slice(&x.to_le_bytes());
     }
-    for (b, w) in tail.chunks_exact_mut(2).zip(kept) {
+    for (b, w) in tail.chunks_exact_mut(2).zip(words) {
         b.copy_from_slice(&w.to_le_bytes());
     }
+    len
 }

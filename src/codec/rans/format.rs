@@ -195,28 +195,20 @@ impl Layout {
     }
 }
 
-/// Writes a container. `payloads[t]` is tile t's payload; `freqs` the
+/// Writes a container's metadata into `dst[..layout.meta_bytes()]`:
+/// `tiles[t]` is tile t's payload length and CRC32C; `freqs` the
 /// normalized table; `scales` the row scales when the layout has them.
-/// Returns the bytes written; `BufferTooSmall` when `dst` is short.
-pub fn write(
+/// The payloads follow the metadata, back to back (the caller puts them
+/// there). `dst` holds at least the metadata.
+pub fn write_meta(
     layout: &Layout,
     freqs: &[u16; 256],
-    payloads: &[Vec<u8>],
+    tiles: &[(usize, u32)],
     scales: Option<&[f32]>,
     dst: &mut [u8],
-) -> Result<usize> {
+) -> Result<()> {
     let meta = layout.meta_bytes()?;
-    let payload_bytes: usize = payloads.iter().map(Vec::len).sum();
-    let total = meta + payload_bytes;
-    if dst.len() < total {
-        return Err(Error::new(
-            ErrorKind::BufferTooSmall,
-            format!(
-                "the container needs {total} bytes, the buffer holds {}",
-                dst.len()
-            ),
-        ));
-    }
+    let payload_bytes: usize = tiles.iter().map(|t| t.0).sum();
     let p = &layout.params;
     let mut w = Writer { dst, at: 0 };
     w.put(&MAGIC);
@@ -237,12 +229,12 @@ pub fn write(
     }
     let mut offset = 0u64;
     w.put(&offset.to_le_bytes());
-    for p in payloads {
-        offset += p.len() as u64;
+    for &(len, _) in tiles {
+        offset += len as u64;
         w.put(&offset.to_le_bytes());
     }
-    for p in payloads {
-        w.put(&crc32c(p).to_le_bytes());
+    for &(_, crc) in tiles {
+        w.put(&crc.to_le_bytes());
     }
     if let Some(s) = scales {
         for v in &s[..layout.rows] {
@@ -252,10 +244,7 @@ pub fn write(
     let crc = crc32c(&w.dst[..w.at]);
     w.put(&crc.to_le_bytes());
     debug_assert_eq!(w.at, meta);
-    for p in payloads {
-        w.put(p);
-    }
-    Ok(total)
+    Ok(())
 }
 
 struct Writer<'a> {

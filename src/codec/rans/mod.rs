@@ -30,7 +30,7 @@ pub use format::{Layout, RansParams, TileShape};
 pub use freq::entropy_bits;
 pub use gemv::{gemv_s8_f32, gemv_s8_f32_with};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::gemm::{MatMut, MatRef};
 use crate::runtime::threads::{num_threads, parallel_for, SharedMut};
 use crate::runtime::{active_isa, Isa};
@@ -97,50 +97,120 @@ fn encode(
         params: *params,
         scales: scales.is_some(),
     };
-    layout.bound()?;
+    let bound = layout.bound()?;
+    if dst.len() >= bound {
+        return encode_in_place(isa, w, &layout, scales, dst);
+    }
+    // Encoding in place needs room for the worst case; a shorter buffer
+    // gets the container through a temporary one (what a caller who sized
+    // `dst` from a previous encode gets).
+    let mut tmp = crate::runtime::alloc::try_vec::<u8>(bound, "the encoder's buffer")?;
+    let n = encode_in_place(isa, w, &layout, scales, &mut tmp)?;
+    if n > dst.len() {
+        return Err(Error::new(
+            ErrorKind::BufferTooSmall,
+            format!(
+                "the container needs {n} bytes, the buffer holds {}",
+                dst.len()
+            ),
+        ));
+    }
+    dst[..n].copy_from_slice(&tmp[..n]);
+    Ok(n)
+}
+
+/// Encodes into `dst` (at least `layout.bound()` bytes). The workers take
+/// contiguous runs of tiles, balanced by count; each writes its tiles back
+/// to back from where its first tile's worst case would start, so the
+/// runs never meet, and the runs are moved down into place at the end
+/// (nothing moves on one thread). Every tile's checksum is taken while
+/// its bytes are still in cache.
+fn encode_in_place(
+    isa: Isa,
+    w: MatRef<u8>,
+    layout: &Layout,
+    scales: Option<&[f32]>,
+    dst: &mut [u8],
+) -> Result<usize> {
     let mut counts = [0u64; 256];
     let mut row = Vec::new();
     for i in 0..w.rows() {
         freq::histogram(&mut counts, row_of(&w, i, 0, w.cols(), &mut row));
     }
-    let bits = params.prob_bits;
+    let bits = layout.params.prob_bits;
     let freqs = freq::normalize(&counts, bits);
     let table = freq::enc_table(&freqs, bits);
-    let lanes = params.lanes as usize;
+    let lanes = layout.params.lanes as usize;
     #[cfg(target_arch = "x86_64")]
     let vectors = (isa >= Isa::Avx512 && lanes.is_multiple_of(16))
         .then(|| x86_64::avx512::EncVectors::new(&freqs));
     let tiles = layout.tile_count();
-    let mut payloads: Vec<Vec<u8>> = vec![Vec::new(); tiles];
-    let out = SharedMut(payloads.as_mut_ptr());
-    let next = AtomicUsize::new(0);
-    parallel_for(num_threads().min(tiles).max(1), &|_| {
-        let (mut symbols, mut words, mut row) = (Vec::new(), Vec::new(), Vec::new());
-        loop {
-            let t = next.fetch_add(1, Ordering::Relaxed);
-            if t >= tiles {
-                break;
-            }
-            let s = layout.tile(t);
-            symbols.clear();
-            for i in s.row..s.row + s.rows {
-                symbols.extend_from_slice(row_of(&w, i, s.col, s.cols, &mut row));
-            }
-            // SAFETY: tile t is taken by exactly one worker.
-            let payload = unsafe { &mut *out.get().add(t) };
-            #[cfg(target_arch = "x86_64")]
-            if let Some(v) = &vectors {
-                // SAFETY: the CPU has AVX-512 (checked with the lanes
-                // above); every symbol of the matrix has a frequency.
-                unsafe {
-                    x86_64::avx512::encode_tile(&symbols, lanes, bits, v, &mut words, payload)
+    let meta = layout.meta_bytes()?;
+    let tile_bound = |t: usize| encode::tile_bound(lanes, layout.tile(t).len());
+    // (length, checksum) by tile; where each run starts and ends.
+    let mut written = vec![(0usize, 0u32); tiles];
+    let runs = num_threads().min(tiles).max(1);
+    let first = |r: usize| r * tiles / runs;
+    let mut starts = vec![meta; runs];
+    for r in 1..runs {
+        starts[r] = starts[r - 1] + (first(r - 1)..first(r)).map(tile_bound).sum::<usize>();
+    }
+    let mut ends = starts.clone();
+    let (out, lens, run_ends) = (
+        SharedMut(dst.as_mut_ptr()),
+        SharedMut(written.as_mut_ptr()),
+        SharedMut(ends.as_mut_ptr()),
+    );
+    parallel_for(runs, &|r| {
+        with_scratch(|s| {
+            let mut at = starts[r];
+            for t in first(r)..first(r + 1) {
+                let tile = layout.tile(t);
+                s.symbols.clear();
+                for i in tile.row..tile.row + tile.rows {
+                    s.symbols
+                        .extend_from_slice(row_of(&w, i, tile.col, tile.cols, &mut s.row));
+                }
+                // SAFETY: run r owns dst[starts[r]..starts[r + 1]], which
+                // holds the worst case of each of its tiles; tile t's slot
+                // of `written` is this run's.
+                let payload =
+                    unsafe { std::slice::from_raw_parts_mut(out.get().add(at), tile_bound(t)) };
+                #[cfg(target_arch = "x86_64")]
+                let len = match &vectors {
+                    // SAFETY: the CPU has AVX-512 (checked with the lanes
+                    // above); every symbol of the matrix has a frequency.
+                    Some(v) => unsafe {
+                        x86_64::avx512::encode_tile(
+                            &s.symbols,
+                            lanes,
+                            bits,
+                            v,
+                            &mut s.words,
+                            payload,
+                        )
+                    },
+                    None => {
+                        encode::encode_tile(&s.symbols, lanes, bits, &table, &mut s.words, payload)
+                    }
                 };
-                continue;
+                #[cfg(not(target_arch = "x86_64"))]
+                let len =
+                    encode::encode_tile(&s.symbols, lanes, bits, &table, &mut s.words, payload);
+                unsafe { *lens.get().add(t) = (len, crc32c::crc32c(&payload[..len])) };
+                at += len;
             }
-            encode::encode_tile(&symbols, lanes, bits, &table, &mut words, payload);
-        }
+            // SAFETY: slot r is this run's.
+            unsafe { *run_ends.get().add(r) = at };
+        })
     });
-    format::write(&layout, &freqs, &payloads, scales, dst)
+    let mut end = ends[0];
+    for r in 1..runs {
+        dst.copy_within(starts[r]..ends[r], end);
+        end += ends[r] - starts[r];
+    }
+    format::write_meta(layout, &freqs, &written, scales, dst)?;
+    Ok(end)
 }
 
 /// Columns `col..col + n` of row `i` as a slice (copied into `buf` when
@@ -202,13 +272,17 @@ struct DirectOut {
 unsafe impl Send for DirectOut {}
 unsafe impl Sync for DirectOut {}
 
-/// Per-thread buffers of the decoders and the GEMV (a group of tiles and
-/// a band's row sums), kept across calls so that decoding and the fused
-/// GEMV do not allocate after warm-up.
+/// Per-thread buffers of the codec (a group of decoded tiles, a band's
+/// row sums, the encoder's tile), kept across calls so that coding and
+/// the fused GEMV do not allocate after warm-up.
 #[derive(Default)]
 struct Scratch {
     tiles: [Vec<i8>; GROUP],
     sums: Vec<f32>,
+    /// The encoder's tile symbols, words, and a strided row.
+    symbols: Vec<u8>,
+    words: Vec<u16>,
+    row: Vec<u8>,
 }
 
 thread_local! {

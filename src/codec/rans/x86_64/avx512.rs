@@ -1,6 +1,7 @@
 //! AVX-512F tile decoder: 16 lanes per vector (lane counts that are a
 //! multiple of 16).
 
+use crate::codec::rans::encode::{word_space, write_payload};
 use crate::codec::rans::format::STATE_LOW;
 use crate::codec::rans::reference::{finish_tile, split, Tile};
 use crate::error::Result;
@@ -293,16 +294,17 @@ pub unsafe fn encode_tile(
     bits: u32,
     table: &EncVectors,
     words: &mut Vec<u16>,
-    out: &mut Vec<u8>,
-) {
+    out: &mut [u8],
+) -> usize {
     debug_assert!(lanes.is_multiple_of(16) && lanes <= 64);
     let full = symbols.len() / lanes;
     let mut state = [crate::codec::rans::format::STATE_LOW; 64];
     // The partial last step first, lane by lane, as the scalar encoder.
-    words.clear();
-    words.resize(symbols.len() + 16, 0);
-    let mut top = words.len();
-    let wp = words.as_mut_ptr();
+    // 16 spare slots below: a vector's masked store starts at most 16
+    // words down.
+    let len = symbols.len() + 16;
+    let wp = word_space(words, len);
+    let mut top = len;
     let tail = &symbols[full * lanes..];
     for (l, &s) in tail.iter().enumerate().rev() {
         let x = &mut state[l];
@@ -358,14 +360,7 @@ pub unsafe fn encode_tile(
     for (v, x) in x.iter().enumerate().take(nv) {
         _mm512_storeu_si512(state.as_mut_ptr().add(16 * v).cast(), *x);
     }
-    let kept = &words[top..];
-    out.clear();
-    out.resize(4 * lanes + 2 * kept.len(), 0);
-    let (head, rest) = out.split_at_mut(4 * lanes);
-    for (b, x) in head.chunks_exact_mut(4).zip(&state[..lanes]) {
-        b.copy_from_slice(&x.to_le_bytes());
-    }
-    for (b, w) in rest.chunks_exact_mut(2).zip(kept) {
-        b.copy_from_slice(&w.to_le_bytes());
-    }
+    // SAFETY: every slot from top up was written (the kept words).
+    let kept = std::slice::from_raw_parts(wp.add(top), len - top);
+    write_payload(&state[..lanes], kept, out)
 }
