@@ -35,6 +35,83 @@ unsafe fn reference_dot(q: &[i8], x: &[f32]) -> f32 {
     reference::dot_s8_f32(q, x)
 }
 
+/// Four dot products per call, each bitwise what the ISA's [`DotFn`]
+/// gives: four rows of codes against one x (the GEMV: x loaded once for
+/// four rows), or one row against four x (the batch: codes widened once
+/// for four).
+#[derive(Clone, Copy)]
+pub(super) struct Dot4 {
+    /// Four rows against one x.
+    pub rows: unsafe fn([&[i8]; 4], &[f32]) -> [f32; 4],
+    /// One row against four x.
+    pub xs: unsafe fn(&[i8], [&[f32]; 4]) -> [f32; 4],
+}
+
+/// The four-at-once kernels `isa` has (`None`: one dot at a time).
+pub(super) fn dot4_kernels(isa: Isa) -> Option<Dot4> {
+    #[cfg(target_arch = "x86_64")]
+    if isa >= Isa::Avx512 {
+        return Some(Dot4 {
+            rows: super::x86_64::avx512::dot_4rows_s8_f32,
+            xs: super::x86_64::avx512::dot_4x_s8_f32,
+        });
+    }
+    let _ = isa;
+    None
+}
+
+/// Adds a decoded tile's products to the band's sums: `sums[k * band_rows
+/// + r] += dot(tile row r, piece of x row k)`, four at a time where the
+/// ISA can (bitwise the same sums).
+///
+/// # Safety
+/// The kernels are the CPU's; the batch's x rows reach the tile's
+/// columns.
+unsafe fn tile_dots(
+    dot: DotFn,
+    dot4: Option<Dot4>,
+    b: &Batch<'_>,
+    codes: &[i8],
+    tile: super::format::TileShape,
+    sums: &mut [f32],
+    band_rows: usize,
+) {
+    let (cols, rows) = (tile.cols, tile.rows);
+    let q = |r: usize| &codes[r * cols..(r + 1) * cols];
+    let x = |k: usize| &b.x_row(k)[tile.col..tile.col + cols];
+    if b.count == 1 {
+        let mut r = 0;
+        if let Some(d4) = dot4 {
+            while r + 4 <= rows {
+                let d = (d4.rows)(std::array::from_fn(|i| q(r + i)), x(0));
+                for (i, d) in d.into_iter().enumerate() {
+                    sums[r + i] += d;
+                }
+                r += 4;
+            }
+        }
+        for r in r..rows {
+            sums[r] += dot(q(r), x(0));
+        }
+        return;
+    }
+    for r in 0..rows {
+        let mut k = 0;
+        if let Some(d4) = dot4 {
+            while k + 4 <= b.count {
+                let d = (d4.xs)(q(r), std::array::from_fn(|i| x(k + i)));
+                for (i, d) in d.into_iter().enumerate() {
+                    sums[(k + i) * band_rows + r] += d;
+                }
+                k += 4;
+            }
+        }
+        for k in k..b.count {
+            sums[k * band_rows + r] += dot(q(r), x(k));
+        }
+    }
+}
+
 /// The rows of X and Y of a batched product (shapes checked).
 struct Batch<'a> {
     count: usize,
@@ -214,7 +291,7 @@ impl RansReader<'_> {
     fn batched(&self, isa: Isa, b: Batch<'_>) -> Result<()> {
         let layout = *self.layout();
         let (down, across) = layout.grid();
-        let dot = dot_kernel(isa);
+        let (dot, dot4) = (dot_kernel(isa), dot4_kernels(isa));
         let next = AtomicUsize::new(0);
         let failed = FirstError::default();
         parallel_for(num_threads().min(down).max(1), &|_| {
@@ -236,14 +313,9 @@ impl RansReader<'_> {
                             continue;
                         }
                         let tile = layout.tile(t);
-                        for (k, sums) in s.sums.chunks_exact_mut(band_rows).enumerate() {
-                            let xs = &b.x_row(k)[tile.col..tile.col + tile.cols];
-                            for (sum, q) in sums.iter_mut().zip(buf.chunks_exact(tile.cols)) {
-                                // SAFETY: `dot_kernel` checked the ISA; xs
-                                // is as long as the tile row.
-                                *sum += unsafe { dot(q, xs) };
-                            }
-                        }
+                        // SAFETY: the kernels' ISA was checked; every x
+                        // piece is as long as the tile row.
+                        unsafe { tile_dots(dot, dot4, &b, buf, tile, &mut s.sums, band_rows) };
                     }
                 }
                 let row0 = band * layout.params.tile_rows as usize;

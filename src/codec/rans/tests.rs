@@ -505,6 +505,8 @@ fn dot_kernels_match_the_reference() {
     let mut rng = Rng::new(21);
     let q = weights("uniform", 300, 3);
     let x: Vec<f32> = (0..300).map(|_| rng.signed_unit() as f32).collect();
+    let q4 = weights("gauss", 4 * 300, 4);
+    let x4: Vec<f32> = (0..4 * 300).map(|_| rng.signed_unit() as f32).collect();
     for n in (0..200).chain([255, 256, 257, 300]) {
         let exact: f64 = (0..n).map(|c| q[c] as f64 * x[c] as f64).sum();
         let mag: f64 = (0..n).map(|c| (q[c] as f64 * x[c] as f64).abs()).sum();
@@ -517,6 +519,21 @@ fn dot_kernels_match_the_reference() {
                 "{} n {n}: {got} vs {exact}",
                 isa.name()
             );
+            // The four-at-once kernels give each dot's exact bits.
+            if let Some(d4) = gemv::dot4_kernels(isa) {
+                let qs: [&[i8]; 4] = std::array::from_fn(|i| &q4[i * 300..i * 300 + n]);
+                let xs: [&[f32]; 4] = std::array::from_fn(|i| &x4[i * 300..i * 300 + n]);
+                // SAFETY: as above.
+                unsafe {
+                    let one = gemv::dot_kernel(isa);
+                    let rows = (d4.rows)(qs, xs[0]);
+                    let batch = (d4.xs)(qs[0], xs);
+                    for i in 0..4 {
+                        assert_eq!(rows[i].to_bits(), one(qs[i], xs[0]).to_bits(), "n {n}");
+                        assert_eq!(batch[i].to_bits(), one(qs[0], xs[i]).to_bits(), "n {n}");
+                    }
+                }
+            }
         });
     }
 }
@@ -652,7 +669,7 @@ fn batched_gemm_rows_are_the_gemv_of_each_row() {
         let mut dst = vec![0u8; encode_bound(rows, cols, &p).unwrap()];
         let n = qencode_f32(MatRef::row_major(&wf, rows, cols).unwrap(), &p, &mut dst).unwrap();
         let r = RansReader::open(&dst[..n]).unwrap();
-        for batch in [1, 2, 5] {
+        for batch in [1, 2, 5, 8] {
             let (ldx, ldy) = (cols + 3, rows + 7);
             let x: Vec<f32> = (0..batch * ldx).map(|_| rng.signed_unit() as f32).collect();
             let xv = MatRef::new(&x, 0, batch, cols, ldx as isize, 1).unwrap();
