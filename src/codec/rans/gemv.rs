@@ -60,9 +60,9 @@ pub(super) fn dot4_kernels(isa: Isa) -> Option<Dot4> {
     None
 }
 
-/// Adds a decoded tile's products to the band's sums: `sums[k * band_rows
-/// + r] += dot(tile row r, piece of x row k)`, four at a time where the
-/// ISA can (bitwise the same sums).
+/// Adds a decoded tile's products to the band's sums (for tile row `r`
+/// and batch row `k`, `sums[k * band_rows + r] += dot(row r, x row k's
+/// piece)`), four at a time where the ISA can: bitwise the same sums.
 ///
 /// # Safety
 /// The kernels are the CPU's; the batch's x rows reach the tile's
@@ -90,8 +90,8 @@ unsafe fn tile_dots(
                 r += 4;
             }
         }
-        for r in r..rows {
-            sums[r] += dot(q(r), x(0));
+        for (r, sum) in sums.iter_mut().enumerate().take(rows).skip(r) {
+            *sum += dot(q(r), x(0));
         }
         return;
     }

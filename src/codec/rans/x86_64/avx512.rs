@@ -265,6 +265,7 @@ unsafe fn dot_grid<const R: usize, const B: usize>(q: [&[i8]; R], x: [&[f32]; B]
     let mut acc = [[[_mm512_setzero_ps(); 4]; B]; R];
     let mut c = 0;
     while c + 64 <= n {
+        #[allow(clippy::needless_range_loop)] // k picks an accumulator of each pair
         for k in 0..4 {
             let codes: [__m512; R] = std::array::from_fn(|r| widen(r, c + 16 * k));
             for b in 0..B {
