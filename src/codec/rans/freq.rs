@@ -1,23 +1,69 @@
 //! Symbol statistics: the histogram of a matrix, its normalization to
 //! 2^prob_bits, and the encoder's and decoder's tables.
 
-/// Counts of each byte value.
-pub fn histogram(counts: &mut [u64; 256], bytes: &[u8]) {
-    // Four sub-histograms: consecutive equal bytes would otherwise
-    // serialize on one counter's store-to-load forwarding.
-    let mut sub = [[0u32; 256]; 4];
-    let mut chunks = bytes.chunks_exact(4);
-    for c in &mut chunks {
-        sub[0][c[0] as usize] += 1;
-        sub[1][c[1] as usize] += 1;
-        sub[2][c[2] as usize] += 1;
-        sub[3][c[3] as usize] += 1;
+/// Counts of each byte value, over as many slices as given.
+pub struct Histogram {
+    /// Eight sub-histograms: consecutive equal bytes would otherwise
+    /// serialize on one counter's store-to-load forwarding.
+    sub: Box<[[u32; 256]; 8]>,
+    /// Bytes counted into `sub` since the last flush (u32 counters must
+    /// not wrap).
+    pending: usize,
+    counts: [u64; 256],
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            sub: Box::new([[0; 256]; 8]),
+            pending: 0,
+            counts: [0; 256],
+        }
     }
-    for &b in chunks.remainder() {
-        sub[0][b as usize] += 1;
+}
+
+impl Histogram {
+    /// Counts `bytes`.
+    pub fn add(&mut self, bytes: &[u8]) {
+        if self.pending + bytes.len() > u32::MAX as usize / 2 {
+            self.flush();
+        }
+        self.pending += bytes.len();
+        let sub = &mut *self.sub;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            for (k, h) in sub.iter_mut().enumerate() {
+                h[(v >> (8 * k) & 0xFF) as usize] += 1;
+            }
+        }
+        for &b in chunks.remainder() {
+            sub[0][b as usize] += 1;
+        }
     }
-    for s in 0..256 {
-        counts[s] += sub.iter().map(|h| h[s] as u64).sum::<u64>();
+
+    /// Moves the sub-histograms into the totals.
+    fn flush(&mut self) {
+        for (s, c) in self.counts.iter_mut().enumerate() {
+            *c += self.sub.iter().map(|h| h[s] as u64).sum::<u64>();
+        }
+        *self.sub = [[0; 256]; 8];
+        self.pending = 0;
+    }
+
+    /// Adds another histogram's counts to this one's.
+    pub fn merge(&mut self, mut other: Histogram) {
+        other.flush();
+        self.flush();
+        for (c, o) in self.counts.iter_mut().zip(other.counts) {
+            *c += o;
+        }
+    }
+
+    /// The counts by byte value.
+    pub fn counts(mut self) -> [u64; 256] {
+        self.flush();
+        self.counts
     }
 }
 

@@ -132,11 +132,7 @@ fn encode_in_place(
     scales: Option<&[f32]>,
     dst: &mut [u8],
 ) -> Result<usize> {
-    let mut counts = [0u64; 256];
-    let mut row = Vec::new();
-    for i in 0..w.rows() {
-        freq::histogram(&mut counts, row_of(&w, i, 0, w.cols(), &mut row));
-    }
+    let counts = histogram(&w);
     let bits = layout.params.prob_bits;
     let freqs = freq::normalize(&counts, bits);
     let table = freq::enc_table(&freqs, bits);
@@ -211,6 +207,31 @@ fn encode_in_place(
     }
     format::write_meta(layout, &freqs, &written, scales, dst)?;
     Ok(end)
+}
+
+/// The byte counts of `w`, rows shared among the threads once there are
+/// enough bytes (integer sums: the same counts on any thread count).
+fn histogram(w: &MatRef<u8>) -> [u64; 256] {
+    let (rows, cols) = (w.rows(), w.cols());
+    let workers = if rows * cols >= 1 << 20 {
+        num_threads().min(rows).max(1)
+    } else {
+        1
+    };
+    let total = std::sync::Mutex::new(freq::Histogram::default());
+    parallel_for(workers, &|k| {
+        let mut h = freq::Histogram::default();
+        with_scratch(|s| {
+            for i in k * rows / workers..(k + 1) * rows / workers {
+                h.add(row_of(w, i, 0, cols, &mut s.row));
+            }
+        });
+        total.lock().unwrap_or_else(|p| p.into_inner()).merge(h);
+    });
+    total
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .counts()
 }
 
 /// Columns `col..col + n` of row `i` as a slice (copied into `buf` when

@@ -347,9 +347,9 @@ impl EncVectors {
 /// so the nudge puts it on the right side of every integer.
 ///
 /// # Safety
-/// The CPU has AVX-512 F, BW and VL; every symbol of the tile has a
-/// frequency.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+/// The CPU has AVX-512 F, BW and VL and POPCNT; every symbol of the tile
+/// has a frequency.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,popcnt")]
 pub unsafe fn encode_tile(
     symbols: &[u8],
     lanes: usize,
@@ -359,6 +359,28 @@ pub unsafe fn encode_tile(
     out: &mut [u8],
 ) -> usize {
     debug_assert!(lanes.is_multiple_of(16) && lanes <= 64);
+    let args = (symbols, table, words, out);
+    // The lane count and the precision as constants: the states stay in
+    // registers and the shifts take immediates.
+    match (lanes / 16, bits) {
+        (1, 10) => encode_lanes::<1, 10>(args),
+        (1, 11) => encode_lanes::<1, 11>(args),
+        (1, _) => encode_lanes::<1, 12>(args),
+        (2, 10) => encode_lanes::<2, 10>(args),
+        (2, 11) => encode_lanes::<2, 11>(args),
+        (2, _) => encode_lanes::<2, 12>(args),
+        (_, 10) => encode_lanes::<4, 10>(args),
+        (_, 11) => encode_lanes::<4, 11>(args),
+        (_, _) => encode_lanes::<4, 12>(args),
+    }
+}
+
+/// [`encode_tile`] for `NV` vectors of 16 lanes and `prob_bits = BITS`.
+#[inline(always)]
+unsafe fn encode_lanes<const NV: usize, const BITS: u32>(
+    (symbols, table, words, out): (&[u8], &EncVectors, &mut Vec<u16>, &mut [u8]),
+) -> usize {
+    let (lanes, bits) = (16 * NV, BITS);
     let full = symbols.len() / lanes;
     let mut state = [crate::codec::rans::format::STATE_LOW; 64];
     // The partial last step first, lane by lane, as the scalar encoder.
@@ -382,24 +404,20 @@ pub unsafe fn encode_tile(
         let q = *x / f;
         *x = (q << bits) + (*x - q * f) + cum;
     }
-    let nv = lanes / 16;
-    let mut x = [_mm512_setzero_si512(); 4];
-    for (v, x) in x.iter_mut().enumerate().take(nv) {
-        *x = _mm512_loadu_si512(state.as_ptr().add(16 * v).cast());
-    }
+    let mut x: [__m512i; NV] =
+        std::array::from_fn(|v| _mm512_loadu_si512(state.as_ptr().add(16 * v).cast()));
     let low16 = _mm512_set1_epi32(0xFFFF);
     let nudge = _mm512_set1_pd(1.0 / (1u64 << 18) as f64);
-    let top_shift = _mm_cvtsi32_si128(32 - bits as i32);
-    let bits_shift = _mm_cvtsi32_si128(bits as i32);
+    let top_shift = _mm512_set1_epi32(32 - BITS as i32);
     for step in (0..full).rev() {
-        for v in (0..nv).rev() {
+        for v in (0..NV).rev() {
             let at = symbols.as_ptr().add(step * lanes + 16 * v);
             let s = _mm512_cvtepu8_epi32(_mm_loadu_si128(at.cast()));
             let e = _mm512_i32gather_epi32::<4>(s, table.packed.as_ptr().cast());
             let f = _mm512_and_si512(e, low16);
             let cum = _mm512_srli_epi32::<16>(e);
             let xv = x[v];
-            let need = _mm512_cmpge_epu32_mask(_mm512_srl_epi32(xv, top_shift), f);
+            let need = _mm512_cmpge_epu32_mask(_mm512_srlv_epi32(xv, top_shift), f);
             // This vector's words go below the later ones, lanes ascending.
             let k = need.count_ones() as usize;
             top -= k;
@@ -416,10 +434,10 @@ pub unsafe fn encode_tile(
             let qh = _mm512_cvttpd_epu32(_mm512_fmadd_pd(xh, rh, nudge));
             let q = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(ql), qh);
             let r = _mm512_sub_epi32(xv, _mm512_mullo_epi32(q, f));
-            x[v] = _mm512_add_epi32(_mm512_add_epi32(_mm512_sll_epi32(q, bits_shift), r), cum);
+            x[v] = _mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32::<BITS>(q), r), cum);
         }
     }
-    for (v, x) in x.iter().enumerate().take(nv) {
+    for (v, x) in x.iter().enumerate() {
         _mm512_storeu_si512(state.as_mut_ptr().add(16 * v).cast(), *x);
     }
     // SAFETY: every slot from top up was written (the kept words).
