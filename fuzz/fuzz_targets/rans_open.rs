@@ -1,4 +1,5 @@
-//! Arbitrary bytes through `sk_rans_open` and every decoder: open must
+//! Arbitrary bytes through `sk_rans_open`, every decoder and the fused
+//! GEMV and GEMM: open must
 //! return a status, never crash, read out of bounds or hang; a container
 //! it accepts must decode (whole, tile by tile, dequantized, on every ISA
 //! rung) to the same matrix or fail with `SK_ERR_CORRUPT_DATA` on every
@@ -97,6 +98,23 @@ fuzz_target!(|data: &[u8]| {
         match &first {
             None => first = Some(got),
             Some(f) => assert_eq!(&got, f, "{} disagrees with the scalar decoder", isa.name()),
+        }
+    }
+    // The fused GEMV and the batched GEMM decode the same tiles: they fail
+    // exactly when decoding does, with the same kind of error.
+    let x = vec![1f32; cols];
+    let mut y = vec![0f32; 2 * rows];
+    let gemv = r.gemv_f32(&x, &mut y[..rows]);
+    let xs = vec![1f32; 2 * cols];
+    let gemm = r.gemm_f32(
+        MatRef::row_major(&xs, 2, cols).unwrap(),
+        MatMut::row_major(&mut y, 2, rows).unwrap(),
+    );
+    for got in [gemv, gemm] {
+        match (&first, got) {
+            (Some(Ok(_)), g) => g.unwrap(),
+            (_, Err(e)) => assert_eq!(e.kind(), ErrorKind::CorruptData, "{e}"),
+            (_, Ok(())) => panic!("the fused GEMV accepted a tile the decoders reject"),
         }
     }
     let Some(Ok(w)) = first else { return };
