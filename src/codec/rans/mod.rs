@@ -487,6 +487,30 @@ impl<'a> RansReader<'a> {
                 };
                 return (results, direct.is_some());
             }
+            if isa >= Isa::Avx2 && lanes.is_multiple_of(8) && end - first == GROUP {
+                let jobs: [_; GROUP] = std::array::from_fn(|k| self.tile_job(first + k));
+                let [a, b, c, e] = &mut s.tiles;
+                // Two tiles at a time: four tiles' states would not fit
+                // AVX2's 16 registers (about 0.75, 0.85 and 0.80 GB/s for
+                // one, two and four at a time on this machine).
+                // SAFETY: the CPU has AVX2 and POPCNT (the ISA ladder
+                // checked them); `tile_job` framed the tiles; the buffers
+                // have their sizes.
+                let [r0, r1] = unsafe {
+                    x86_64::avx2::decode_tiles::<2>(
+                        [&jobs[0], &jobs[1]],
+                        [as_bytes(a), as_bytes(b)],
+                    )
+                };
+                // SAFETY: as above.
+                let [r2, r3] = unsafe {
+                    x86_64::avx2::decode_tiles::<2>(
+                        [&jobs[2], &jobs[3]],
+                        [as_bytes(c), as_bytes(e)],
+                    )
+                };
+                return ([r0, r1, r2, r3], false);
+            }
         }
         let _ = direct;
         for (k, buf) in s.tiles.iter_mut().enumerate().take(end - first) {
