@@ -32,6 +32,16 @@ enum AnyCsr {
     F64(Csr<f64>),
 }
 
+impl AnyCsr {
+    /// The value type's name, as the entry points' suffixes spell it.
+    fn value_name(&self) -> &'static str {
+        match self {
+            AnyCsr::F32(_) => f32::NAME,
+            AnyCsr::F64(_) => f64::NAME,
+        }
+    }
+}
+
 /// The value type of a handle, for the sparse entry points.
 trait CsrValue: SparseReal + GemmReal {
     const NAME: &'static str;
@@ -79,13 +89,11 @@ fn handle<'a>(name: &str, a: *const sk_csr) -> Result<&'a AnyCsr> {
 
 /// The handle's matrix, which must hold `T` values.
 fn typed<'a, T: CsrValue>(name: &str, a: *const sk_csr) -> Result<&'a Csr<T>> {
-    T::unwrap(handle(name, a)?).ok_or_else(|| {
+    let any = handle(name, a)?;
+    T::unwrap(any).ok_or_else(|| {
         Error::invalid(format!(
             "{name} holds {} values, this function takes {}",
-            match T::NAME {
-                "f32" => "f64",
-                _ => "f32",
-            },
+            any.value_name(),
             T::NAME
         ))
     })
