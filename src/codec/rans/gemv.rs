@@ -290,6 +290,16 @@ impl RansReader<'_> {
     /// thread count.
     fn batched(&self, isa: Isa, b: Batch<'_>) -> Result<()> {
         let layout = *self.layout();
+        if layout.cols == 0 {
+            // No tiles, and every product is an empty sum.
+            for k in 0..b.count {
+                for i in 0..layout.rows {
+                    // SAFETY: inside the checked Y; one thread.
+                    unsafe { b.put(k, i, 0.0) };
+                }
+            }
+            return Ok(());
+        }
         let (down, across) = layout.grid();
         let (dot, dot4) = (dot_kernel(isa), dot4_kernels(isa));
         let next = AtomicUsize::new(0);

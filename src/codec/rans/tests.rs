@@ -189,6 +189,17 @@ fn single_symbol_and_all_symbols() {
         assert_eq!(r.layout().tile_count(), 0);
         r.decode_s8(MatMut::row_major(&mut [], rows, cols).unwrap())
             .unwrap();
+        // W x with no columns is zero, written over whatever y held.
+        let mut y = vec![f32::NAN; rows];
+        r.gemv_f32(&vec![0f32; cols], &mut y).unwrap();
+        assert!(y.iter().all(|&v| v == 0.0), "{rows}x{cols}");
+        let mut ys = vec![f32::NAN; 2 * rows];
+        r.gemm_f32(
+            MatRef::row_major(&vec![0f32; 2 * cols], 2, cols).unwrap(),
+            MatMut::row_major(&mut ys, 2, rows).unwrap(),
+        )
+        .unwrap();
+        assert!(ys.iter().all(|&v| v == 0.0), "{rows}x{cols} batch");
     }
 }
 
