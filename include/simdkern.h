@@ -169,6 +169,16 @@
 #define SK_MATMUL_SPARSE 1
 
 /**
+ * `sk_csr_value_type`: the handle holds f32 values.
+ */
+#define SK_CSR_F32 1
+
+/**
+ * `sk_csr_value_type`: the handle holds f64 values.
+ */
+#define SK_CSR_F64 2
+
+/**
  * A sparse matrix in canonical CSR form (columns strictly increasing
  * within each row, duplicates summed) with f32 or f64 values, created by
  * `sk_csr_new_*`, `sk_csr_from_dense_*`, `sk_csr_transpose` or
@@ -1145,6 +1155,18 @@ void sk_csr_free(struct sk_csr *a);
  * @return `SK_OK` or `SK_ERR_NULL_POINTER` (a is NULL). Thread-safe.
  */
 sk_status sk_csr_shape(const struct sk_csr *a, size_t *rows, size_t *cols, size_t *nnz);
+
+/**
+ * The type of a handle's values (`SK_CSR_F32` or `SK_CSR_F64`), for code
+ * that holds handles of both kinds and picks the `_f32` or `_f64` entry
+ * points by it.
+ *
+ * @param a     the handle
+ * @param type  receives the type
+ * @return `SK_OK` or `SK_ERR_NULL_POINTER` (a or type is NULL; `*type` is
+ *         then unchanged). Thread-safe.
+ */
+sk_status sk_csr_value_type(const struct sk_csr *a, uint32_t *type);
 
 /**
  * Copies a handle's canonical arrays out: `indptr` (`rows + 1` entries),

@@ -1,6 +1,6 @@
 /*
  * C test of the sparse CSR entry points: sk_csr_new_f32/f64, sk_csr_free,
- * sk_csr_shape, sk_csr_export_*, sk_csr_spmv_*, sk_csr_spmm_*,
+ * sk_csr_value_type, sk_csr_shape, sk_csr_export_*, sk_csr_spmv_*, sk_csr_spmm_*,
  * sk_csr_spgemm, sk_csr_transpose, sk_csr_from_dense_*,
  * sk_csr_to_dense_*, sk_density_* and sk_matmul_auto_*, in f64 and f32,
  * each against plain C loops on a dense copy of the matrix.
@@ -16,7 +16,8 @@
  *   ("indptr[i]" / "indices[p]") and *out untouched (pre-set to a
  *   sentinel); NULL indptr / indices / values / out are
  *   SK_ERR_NULL_POINTER.
- * - sk_csr_shape (each output may be NULL), sk_csr_export_* round trips
+ * - sk_csr_value_type (SK_CSR_F32 / SK_CSR_F64; NULL handle or output),
+ *   sk_csr_shape (each output may be NULL), sk_csr_export_* round trips
  *   (structure exactly, values bit for bit), an f32 handle given to an
  *   f64 function (and the reverse) refused by export, spmv, spmm and
  *   to_dense.
@@ -690,6 +691,18 @@ static void test_shape_export(void)
     r = c = nnz = 99;
     CHECK_STATUS(sk_csr_shape(NULL, &r, &c, &nnz), SK_ERR_NULL_POINTER);
     CHECK(r == 99 && c == 99 && nnz == 99);
+
+    {
+        uint32_t type = 99;
+        CHECK_STATUS(sk_csr_value_type(h32, &type), SK_OK);
+        CHECK(type == SK_CSR_F32);
+        CHECK_STATUS(sk_csr_value_type(h64, &type), SK_OK);
+        CHECK(type == SK_CSR_F64);
+        type = 99;
+        CHECK_STATUS(sk_csr_value_type(NULL, &type), SK_ERR_NULL_POINTER);
+        CHECK(type == 99);
+        CHECK_STATUS(sk_csr_value_type(h64, NULL), SK_ERR_NULL_POINTER);
+    }
 
     snprintf(sk_test_ctx, sizeof sk_test_ctx, "sk_csr_export errors");
     CHECK_STATUS(sk_csr_export_f64(h32, p, ix, d), SK_ERR_INVALID_ARGUMENT);

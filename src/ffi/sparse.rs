@@ -215,6 +215,31 @@ pub extern "C" fn sk_csr_shape(
     })
 }
 
+/// `sk_csr_value_type`: the handle holds f32 values.
+pub const SK_CSR_F32: u32 = 1;
+/// `sk_csr_value_type`: the handle holds f64 values.
+pub const SK_CSR_F64: u32 = 2;
+
+/// The type of a handle's values (`SK_CSR_F32` or `SK_CSR_F64`), for code
+/// that holds handles of both kinds and picks the `_f32` or `_f64` entry
+/// points by it.
+///
+/// @param a     the handle
+/// @param type  receives the type
+/// @return `SK_OK` or `SK_ERR_NULL_POINTER` (a or type is NULL; `*type` is
+///         then unchanged). Thread-safe.
+#[no_mangle]
+pub extern "C" fn sk_csr_value_type(a: *const sk_csr, r#type: *mut u32) -> sk_status {
+    boundary!("sk_csr_value_type", {
+        let a = handle("a", a)?;
+        *out("type", r#type)? = match a {
+            AnyCsr::F32(_) => SK_CSR_F32,
+            AnyCsr::F64(_) => SK_CSR_F64,
+        };
+        Ok(())
+    })
+}
+
 fn export_c<T: CsrValue>(
     a: *const sk_csr,
     indptr: *mut i64,
