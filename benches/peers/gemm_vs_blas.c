@@ -41,10 +41,11 @@
  * check), and the f64 peak is half the f32 one. With AVX-512 VNNI, the
  * VPDPBUSD zmm peak of one core likewise (16 independent chains).
  *
- * Usage: gemm_vs_blas [--quick] [--only sk,OB,BLIS,DNNL,str]
+ * Usage: gemm_vs_blas [--quick] [--int8] [--only sk,OB,BLIS,DNNL,str] [--sizes 16,32]
  *   (built and run by benches/peers/run_gemm.sh)
  *   --quick: no n = 4096, shorter batches, fewer rounds.
  *   --only:  just these libraries (OpenBLAS always runs: it is the reference).
+ *   --sizes: just these square sizes (the neural-network shapes are left out).
  * Environment: SK_BLIS_LIB (default libblis.so.4) names the BLIS library.
  */
 #define _GNU_SOURCE
@@ -1037,9 +1038,15 @@ static void run_q_problem(const cfg_t *cfg, const shape_t *s, qcheck_t *chk) {
 
 int main(int argc, char **argv) {
   int quick = 0, int8_only = 0;
+  size_t only_sizes[16];
+  int n_only_sizes = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0) {
       quick = 1;
+    } else if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc) {
+      /* Comma-separated square sizes; the neural-network shapes are left out. */
+      for (char *tok = strtok(argv[++i], ","); tok && n_only_sizes < 16; tok = strtok(NULL, ","))
+        only_sizes[n_only_sizes++] = (size_t)strtoul(tok, NULL, 10);
     } else if (strcmp(argv[i], "--int8") == 0) {
       /* Only the int8 GEMM and quantized linear layer tables. */
       int8_only = 1;
@@ -1058,7 +1065,8 @@ int main(int argc, char **argv) {
         }
       }
     } else {
-      fprintf(stderr, "usage: gemm_vs_blas [--quick] [--int8] [--only sk,OB,BLIS,DNNL,str]\n");
+      fprintf(stderr, "usage: gemm_vs_blas [--quick] [--int8] [--only sk,OB,BLIS,DNNL,str] "
+                      "[--sizes 16,32,...]\n");
       return 2;
     }
   }
@@ -1162,13 +1170,15 @@ int main(int argc, char **argv) {
   shape_t shapes[32];
   int ns = 0;
   const size_t squares[] = {16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
-  for (int i = 0; i < 9; i++) {
+  for (int i = 0; i < 9 && !n_only_sizes; i++) {
     if (quick && squares[i] > 2048) continue;
     shapes[ns++] = (shape_t){squares[i], squares[i], squares[i], 1};
   }
+  for (int i = 0; i < n_only_sizes; i++)
+    shapes[ns++] = (shape_t){only_sizes[i], only_sizes[i], only_sizes[i], 1};
   const size_t ms[] = {1, 8, 64};
   const size_t kn[2][2] = {{384, 1536}, {1536, 384}};
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 3 && !n_only_sizes; i++)
     for (int j = 0; j < 2; j++) shapes[ns++] = (shape_t){ms[i], kn[j][1], kn[j][0], 0};
 
   double worst_err[NLIB] = {0};

@@ -9,6 +9,7 @@
 #   bash benches/peers/run_gemm.sh --quick    # n up to 2048, short batches (~1 min)
 #   bash benches/peers/run_gemm.sh --only sk,DNNL   # some libraries (OpenBLAS always runs)
 #   bash benches/peers/run_gemm.sh --int8           # only the int8 GEMM and qlinear tables
+#   bash benches/peers/run_gemm.sh --sizes 16,32    # only these square sizes (no NN shapes)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -16,7 +16,7 @@
 
 use super::kernels::{Blocking, GemmKernel, GemmReal};
 use super::matrix::{MatMut, MatRef};
-use super::out::{Out, MAX_TILE};
+use super::out::{In, Out, MAX_TILE};
 use super::pack::{pack_a, PackPanel};
 use super::workspace::{with_buffer, A_PACK, B_PACK};
 use crate::runtime::{cache::cache_sizes, threads, Isa};
@@ -30,8 +30,8 @@ const PARALLEL_MIN_MACS: usize = 96 * 96 * 96;
 pub fn gemm<T: GemmReal>(
     isa: Isa,
     alpha: T,
-    a: MatRef<T>,
-    b: MatRef<T>,
+    a: &MatRef<T>,
+    b: &MatRef<T>,
     beta: T,
     c: &mut MatMut<T>,
 ) {
@@ -43,27 +43,35 @@ pub fn gemm<T: GemmReal>(
         scale(beta, c);
         return;
     }
-    // The micro-kernel stores columns of C as vectors: for a row-major C
-    // compute C^T = B^T A^T instead, whose C is column-major.
-    if c.cs() == 1 && c.rs() != 1 {
-        let mut ct = c.rb_mut().t();
-        return oriented(isa, alpha, b.t(), a.t(), beta, &mut ct);
+    // The micro-kernels store columns of C as vectors: for a row-major C
+    // compute C^T = B^T A^T instead, whose C is column-major. (A and B
+    // come by reference: by value they were copied into this frame.)
+    let transpose = c.cs() == 1 && c.rs() != 1;
+    // The unpacked path first, on plain pointers and strides: the views
+    // would be copied on the way to it, and each copy reloads fields just
+    // stored one by one as wider words (a store-forwarding stall apiece),
+    // which cost a tenth of a 16 x 16 product.
+    let (a_in, b_in, c_out) = (In::of(a), In::of(b), Out::of(c));
+    let unpacked = if transpose {
+        direct(isa, alpha, (n, m, k), b_in.t(), a_in.t(), beta, c_out.t())
+    } else {
+        direct(isa, alpha, (m, n, k), a_in, b_in, beta, c_out)
+    };
+    if unpacked {
+        return;
     }
-    oriented(isa, alpha, a, b, beta, c)
+    if transpose {
+        let mut ct = c.rb_mut().t();
+        return packed(isa, alpha, b.t(), a.t(), beta, &mut ct);
+    }
+    packed(isa, alpha, *a, *b, beta, c)
 }
 
-/// Small products go through the unpacked kernels, the rest through the
-/// blocked loops.
-#[inline(always)]
-fn oriented<T: GemmReal>(
-    isa: Isa,
-    alpha: T,
-    a: MatRef<T>,
-    b: MatRef<T>,
-    beta: T,
-    c: &mut MatMut<T>,
-) {
-    if !direct(isa, alpha, a, b, beta, c) && !dot(isa, alpha, a, b, beta, c) {
+/// Products the unpacked kernels did not take: skinny ones as dot
+/// products, the rest through the blocked loops.
+#[inline(never)]
+fn packed<T: GemmReal>(isa: Isa, alpha: T, a: MatRef<T>, b: MatRef<T>, beta: T, c: &mut MatMut<T>) {
+    if !dot(isa, alpha, a, b, beta, c) {
         blocked(isa, alpha, a, b, beta, c)
     }
 }
@@ -128,7 +136,7 @@ fn dot<T: GemmReal>(
         }
     };
     let strips = m.div_ceil(DOT_STRIP);
-    run_strips(m * n * k, strips, &strip);
+    run_strips(m * n * k, strips, strip);
     true
 }
 
@@ -144,38 +152,34 @@ const DIRECT_SKINNY: usize = 12;
 
 /// The unpacked path, when the ISA has it, A and C are column-major (after
 /// orientation the common layouts are), and the product is small or has
-/// few columns; returns whether it ran.
+/// few columns; returns whether it ran. A is m x k, B k x n, C m x n.
 #[inline(always)]
 fn direct<T: GemmReal>(
     isa: Isa,
     alpha: T,
-    a: MatRef<T>,
-    b: MatRef<T>,
+    (m, n, k): (usize, usize, usize),
+    a: In<T>,
+    b: In<T>,
     beta: T,
-    c: &mut MatMut<T>,
+    out: Out<T>,
 ) -> bool {
-    let (m, n, k) = (c.rows(), c.cols(), a.cols());
     let small = m.max(n).max(k) <= DIRECT_MAX;
-    if !(small || n <= DIRECT_SKINNY) || a.rs() != 1 || c.rs() != 1 {
+    if !(small || n <= DIRECT_SKINNY) || a.rs != 1 || out.rs != 1 {
         return false;
     }
     let Some(d) = T::direct(isa) else {
         return false;
     };
-    let (mr, step) = d.shape(m);
-    let out = Out {
-        ptr: c.ptr(),
-        rs: 1,
-        cs: c.cs(),
-    };
+    let mr = d.rows(m);
     let strips = m.div_ceil(mr);
     let strip = |s: usize| {
-        let out: Out<T> = out; // capture the Sync wrapper, not its raw field
+        // Capture the Sync wrappers, not their raw fields.
+        let (a, b, out): (In<T>, In<T>, Out<T>) = (a, b, out);
         let i0 = s * mr;
         let rows = mr.min(m - i0);
-        for j0 in (0..n).step_by(step) {
-            let cols = step.min(n - j0);
-            let run = d.pick(rows, cols);
+        let mut j0 = 0;
+        while j0 < n {
+            let (cols, run) = d.pick(rows, n - j0);
             // SAFETY: the tile lies inside A, B and C (checked views); A
             // and C have unit row stride as the kernel needs; strips write
             // disjoint rows of C.
@@ -183,25 +187,27 @@ fn direct<T: GemmReal>(
                 run(
                     k,
                     alpha,
-                    (a.ptr().add(i0), a.cs()),
-                    (b.ptr().offset(j0 as isize * b.cs()), b.rs(), b.cs()),
+                    (a.ptr.add(i0), a.cs),
+                    (b.ptr.offset(j0 as isize * b.cs), b.rs, b.cs),
                     beta,
                     (out.ptr.add(i0).offset(j0 as isize * out.cs), out.cs),
                     rows,
                     cols,
                 )
             };
+            j0 += cols;
         }
     };
-    run_strips(m * n * k, strips, &strip);
+    run_strips(m * n * k, strips, strip);
     true
 }
 
 /// Runs `strip(0)`, ..., `strip(strips - 1)`: over the pool when the
 /// product has `macs` multiply-adds, enough to pay for waking it.
-fn run_strips(macs: usize, strips: usize, strip: &(dyn Fn(usize) + Sync)) {
+#[inline(always)]
+fn run_strips(macs: usize, strips: usize, strip: impl Fn(usize) + Sync) {
     if macs >= PARALLEL_MIN_MACS && strips > 1 {
-        threads::parallel_for(strips, strip);
+        threads::parallel_for(strips, &strip);
     } else {
         (0..strips).for_each(strip);
     }

@@ -120,33 +120,37 @@ pub struct Direct<T: 'static> {
     pub dot: [(usize, usize, DotKernel<T>); 3],
 }
 
-/// Widths of the one-vector unpacked tiles; the widest is the column step.
+/// Widths of the one-vector unpacked tiles, ascending.
 pub const WIDTHS_ONE: [usize; 6] = [1, 2, 4, 8, 12, 16];
-/// Widths of the two-vector unpacked tiles; the widest is the column step.
+/// Widths of the two-vector unpacked tiles, ascending.
 pub const WIDTHS_TWO: [usize; 5] = [1, 2, 4, 8, 12];
 
 impl<T> Direct<T> {
-    /// Rows of a tile and the column step for a C of `m` rows.
-    pub fn shape(&self, m: usize) -> (usize, usize) {
+    /// Rows of a tile for a C of `m` rows: one vector when that holds m.
+    pub fn rows(&self, m: usize) -> usize {
         if m <= self.lanes {
-            (self.lanes, WIDTHS_ONE[WIDTHS_ONE.len() - 1])
+            self.lanes
         } else {
-            (2 * self.lanes, WIDTHS_TWO[WIDTHS_TWO.len() - 1])
+            2 * self.lanes
         }
     }
 
-    /// The kernel for tiles of at most `rows` rows and `cols` columns.
-    pub fn pick(&self, rows: usize, cols: usize) -> DirectKernel<T> {
-        let first_fit = |widths: &[usize]| {
+    /// The widest tile for at most `rows` rows and `cols` remaining
+    /// columns: `(its width, its kernel)`, the width at most `cols`.
+    pub fn pick(&self, rows: usize, cols: usize) -> (usize, DirectKernel<T>) {
+        debug_assert!(cols >= 1);
+        let widest_fit = |widths: &[usize]| {
             widths
                 .iter()
-                .position(|&w| w >= cols)
-                .unwrap_or(widths.len() - 1)
+                .rposition(|&w| w <= cols)
+                .expect("width 1 fits any strip")
         };
         if rows <= self.lanes {
-            self.one[first_fit(&WIDTHS_ONE)]
+            let i = widest_fit(&WIDTHS_ONE);
+            (WIDTHS_ONE[i], self.one[i])
         } else {
-            self.two[first_fit(&WIDTHS_TWO)]
+            let i = widest_fit(&WIDTHS_TWO);
+            (WIDTHS_TWO[i], self.two[i])
         }
     }
 

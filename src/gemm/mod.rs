@@ -61,7 +61,7 @@ pub fn gemm<T: GemmReal>(
 
 /// [`gemm`] on the kernels of `isa` (which the CPU must have): for
 /// families whose property tests run every ISA path.
-#[inline]
+#[inline(always)]
 pub(crate) fn gemm_on<T: GemmReal>(
     isa: crate::runtime::Isa,
     alpha: T,
@@ -71,7 +71,7 @@ pub(crate) fn gemm_on<T: GemmReal>(
     mut c: MatMut<T>,
 ) -> Result<()> {
     check_shapes(&a, &b, &c)?;
-    driver::gemm(isa, alpha, a, b, beta, &mut c);
+    driver::gemm(isa, alpha, &a, &b, beta, &mut c);
     Ok(())
 }
 

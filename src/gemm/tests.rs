@@ -164,9 +164,55 @@ fn run_case<T: GemmReal>(
         c.data.iter_mut().for_each(|v| *v = T::from_f64(f64::NAN));
     }
     let c0 = c.duplicate();
-    driver::gemm(isa, alpha, a.view(), b.view(), beta, &mut c.view_mut());
+    driver::gemm(isa, alpha, &a.view(), &b.view(), beta, &mut c.view_mut());
     let what = format!("{isa:?} {m}x{n}x{k} {la:?}/{lb:?}/{lc:?} alpha {alpha:?} beta {beta:?}");
     check(&what, alpha, a.view(), b.view(), beta, c0.view(), c.view());
+    check_outside_untouched(&what, &c0, &c);
+}
+
+/// Elements of C's buffer outside the matrix (padding, gaps) keep their
+/// bits: no tile wrote past C.
+fn check_outside_untouched<T: GemmReal>(what: &str, before: &Matrix<T>, after: &Matrix<T>) {
+    let mut inside = vec![false; after.data.len()];
+    for i in 0..after.rows {
+        for j in 0..after.cols {
+            let at = after.origin as isize + i as isize * after.rs + j as isize * after.cs;
+            inside[at as usize] = true;
+        }
+    }
+    for (at, (x, y)) in before.data.iter().zip(&after.data).enumerate() {
+        assert!(
+            inside[at] || x.to_f64().to_bits() == y.to_f64().to_bits(),
+            "{what}: element {at} of C's buffer lies outside the matrix and was written"
+        );
+    }
+}
+
+/// The unpacked path covers a strip with tiles of exact widths (1, 2, 4,
+/// 8, 12, 16): every remainder of n, one- and two-vector strips and their
+/// edges, alpha 1 (whose multiply the kernel skips) and not, beta 0 over
+/// NaN and beta non-zero.
+#[test]
+fn unpacked_tiles_cover_every_width() {
+    let mut rng = Rng::new(17);
+    for_each_isa("unpacked widths", |isa| {
+        for m in [1, 7, 8, 9, 15, 16, 17, 31, 32] {
+            for n in 1..=33 {
+                for k in [1, 6] {
+                    for layouts in [
+                        (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor),
+                        (Layout::ColMajor, Layout::RowMajor, Layout::Padded),
+                    ] {
+                        let ab = (layouts, (m, n, k));
+                        run_case::<f32>(&mut rng, isa, ab.1, ab.0, 1.0, 0.0, true);
+                        run_case::<f32>(&mut rng, isa, ab.1, ab.0, 1.0, 1.5, false);
+                        run_case::<f64>(&mut rng, isa, ab.1, ab.0, -0.75, 0.0, true);
+                        run_case::<f64>(&mut rng, isa, ab.1, ab.0, 1.0, -2.0, false);
+                    }
+                }
+            }
+        }
+    });
 }
 
 fn random_shapes<T: GemmReal>(name: &str, seed: u64) {
@@ -245,7 +291,7 @@ fn results_do_not_depend_on_thread_count() {
         crate::runtime::set_num_threads(threads).unwrap();
         let mut c = Matrix::<f64>::random(&mut Rng::new(15), Layout::ColMajor, m, n);
         let isa = crate::runtime::active_isa();
-        driver::gemm(isa, 1.0, a.view(), b.view(), 0.25, &mut c.view_mut());
+        driver::gemm(isa, 1.0, &a.view(), &b.view(), 0.25, &mut c.view_mut());
         let bits: Vec<u64> = c.data.iter().map(|v| v.to_bits()).collect();
         assert_eq!(
             first.get_or_insert_with(|| bits.clone()),

@@ -4,8 +4,9 @@
 //! about 64 packing costs as much as the product itself, and with a dozen
 //! columns or fewer (GEMV-like shapes) packing A would copy the whole
 //! matrix to use it once. Edge rows are masked; tiles are instantiated for
-//! 1, 2, 4, 8, 12 and (one vector tall) 16 columns, and the unused columns of a tile repeat the
-//! last real one (so no load leaves the matrix) and are not stored.
+//! 1, 2, 4, 8, 12 and (one vector tall) 16 columns, and a row strip is
+//! covered by tiles of exactly those widths (15 columns = 12 + 2 + 1), so
+//! no tile reads or writes a column outside C.
 
 use core::arch::x86_64::*;
 
@@ -23,7 +24,7 @@ macro_rules! direct_kernel {
         /// unit row stride and column stride `csa`; `b` addresses `k x cols`
         /// values with strides `rsb`, `csb`; `c` a `rows x cols` tile with
         /// unit row stride and column stride `csc`; `1 <= rows <= MV * lanes`,
-        /// `1 <= cols <= NR`.
+        /// `cols == NR` (the argument keeps the signature of the tile table).
         #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
         #[allow(clippy::too_many_arguments)]
         pub unsafe fn $name<const MV: usize, const NR: usize>(
@@ -37,40 +38,56 @@ macro_rules! direct_kernel {
             cols: usize,
         ) {
             const L: usize = $lanes;
+            // Column groups of four: B's column j is read at g[j / 4] +
+            // off[j % 4], so the k loop needs NR / 4 moving pointers and
+            // three loop-invariant offsets; sixteen separate column offsets
+            // do not fit the general registers and were reloaded from the
+            // stack on every step.
+            let groups = NR.div_ceil(4);
+            debug_assert!(groups <= 4 && cols == NR);
+            let _ = cols;
             let mut masks = [0 as $mask; MV];
             for (h, m) in masks.iter_mut().enumerate() {
                 let live = rows.saturating_sub(h * L).min(L);
                 *m = ((1u64 << live) - 1) as $mask;
             }
-            let mut col_off = [0isize; NR];
-            for (j, off) in col_off.iter_mut().enumerate() {
-                *off = j.min(cols - 1) as isize * csb;
+            let off = [0, csb, 2 * csb, 3 * csb];
+            let mut g = [b; 4];
+            for (q, gq) in g.iter_mut().enumerate().take(groups) {
+                *gq = b.offset(4 * q as isize * csb);
             }
+            let mut ap = a;
             let mut acc = [[$setzero(); NR]; MV];
-            for p in 0..k {
-                let ap = a.offset(p as isize * csa);
+            for _ in 0..k {
                 let mut av = [$setzero(); MV];
                 for h in 0..MV {
                     av[h] = $maskz_loadu(masks[h], ap.add(h * L));
                 }
-                let bp = b.offset(p as isize * rsb);
                 for j in 0..NR {
-                    let bj = $set1(*bp.offset(col_off[j]));
+                    let bj = $set1(*g[j / 4].offset(off[j % 4]));
                     for h in 0..MV {
                         acc[h][j] = $fmadd(av[h], bj, acc[h][j]);
                     }
                 }
+                ap = ap.offset(csa);
+                for gq in g.iter_mut().take(groups) {
+                    *gq = gq.offset(rsb);
+                }
             }
             let (va, vb) = ($set1(alpha), $set1(beta));
-            // A constant trip count (not `0..cols`) lets the loop unroll,
-            // so `acc` stays in registers instead of a zeroed stack array.
-            for j in 0..NR {
-                if j >= cols {
-                    break;
+            if alpha != 1.0 {
+                // (Skipped for alpha == 1, the common case: on a 16 x 16
+                // product these multiplies are a tenth of the kernel.)
+                for col in acc.iter_mut() {
+                    for v in col.iter_mut() {
+                        *v = $mul(*v, va);
+                    }
                 }
+            }
+            for j in 0..NR {
                 let cj = c.offset(j as isize * csc);
                 for h in 0..MV {
-                    let mut r = $mul(acc[h][j], va);
+                    let mut r = acc[h][j];
                     if beta != 0.0 {
                         r = $fmadd($maskz_loadu(masks[h], cj.add(h * L)), vb, r);
                     }
