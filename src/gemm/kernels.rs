@@ -149,7 +149,9 @@ impl<T> Direct<T> {
             let i = widest_fit(&WIDTHS_ONE);
             (WIDTHS_ONE[i], self.one[i])
         } else {
-            let i = widest_fit(&WIDTHS_TWO);
+            // 16 columns as 8 + 8, not 12 + 4: a two-vector tile 4 wide has
+            // 8 accumulators, too few to cover the FMA latency.
+            let i = if cols == 16 { 3 } else { widest_fit(&WIDTHS_TWO) };
             (WIDTHS_TWO[i], self.two[i])
         }
     }
