@@ -139,19 +139,19 @@ impl<T> Direct<T> {
     /// columns: `(its width, its kernel)`, the width at most `cols`.
     pub fn pick(&self, rows: usize, cols: usize) -> (usize, DirectKernel<T>) {
         debug_assert!(cols >= 1);
-        let widest_fit = |widths: &[usize]| {
+        let widest_fit = |widths: &[usize], cols: usize| {
             widths
                 .iter()
                 .rposition(|&w| w <= cols)
                 .expect("width 1 fits any strip")
         };
         if rows <= self.lanes {
-            let i = widest_fit(&WIDTHS_ONE);
+            let i = widest_fit(&WIDTHS_ONE, cols);
             (WIDTHS_ONE[i], self.one[i])
         } else {
             // 16 columns as 8 + 8, not 12 + 4: a two-vector tile 4 wide has
             // 8 accumulators, too few to cover the FMA latency.
-            let i = if cols == 16 { 3 } else { widest_fit(&WIDTHS_TWO) };
+            let i = widest_fit(&WIDTHS_TWO, if cols == 16 { 8 } else { cols });
             (WIDTHS_TWO[i], self.two[i])
         }
     }
