@@ -203,11 +203,11 @@ fn unpacked_tiles_cover_every_width() {
                         (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor),
                         (Layout::ColMajor, Layout::RowMajor, Layout::Padded),
                     ] {
-                        let ab = (layouts, (m, n, k));
-                        run_case::<f32>(&mut rng, isa, ab.1, ab.0, 1.0, 0.0, true);
-                        run_case::<f32>(&mut rng, isa, ab.1, ab.0, 1.0, 1.5, false);
-                        run_case::<f64>(&mut rng, isa, ab.1, ab.0, -0.75, 0.0, true);
-                        run_case::<f64>(&mut rng, isa, ab.1, ab.0, 1.0, -2.0, false);
+                        let mnk = (m, n, k);
+                        run_case::<f32>(&mut rng, isa, mnk, layouts, 1.0, 0.0, true);
+                        run_case::<f32>(&mut rng, isa, mnk, layouts, 1.0, 1.5, false);
+                        run_case::<f64>(&mut rng, isa, mnk, layouts, -0.75, 0.0, true);
+                        run_case::<f64>(&mut rng, isa, mnk, layouts, 1.0, -2.0, false);
                     }
                 }
             }

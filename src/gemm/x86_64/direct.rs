@@ -76,8 +76,8 @@ macro_rules! direct_kernel {
             }
             let (va, vb) = ($set1(alpha), $set1(beta));
             if alpha != 1.0 {
-                // (Skipped for alpha == 1, the common case: on a 16 x 16
-                // product these multiplies are a tenth of the kernel.)
+                // (Skipped for alpha == 1, the common case: one multiply
+                // per accumulator is a visible share of a 16 x 16 tile.)
                 for col in acc.iter_mut() {
                     for v in col.iter_mut() {
                         *v = $mul(*v, va);
