@@ -279,24 +279,42 @@ fn large_blocks_cross_every_edge() {
     );
 }
 
-/// Bitwise identical results for 1, 2 and 3 threads.
+/// Bitwise identical results for 1, 2 and 3 threads, on the packed path
+/// (k past the unpacked limit) and on the unpacked one (whose row blocks
+/// shrink to give every thread one).
 #[test]
 fn results_do_not_depend_on_thread_count() {
+    use Layout::{ColMajor, RowMajor};
+    same_bits_for_any_thread_count::<f64>((300, 250, 700), (RowMajor, ColMajor, ColMajor));
+    same_bits_for_any_thread_count::<f32>((250, 230, 300), (RowMajor, RowMajor, RowMajor));
+    same_bits_for_any_thread_count::<f64>((200, 190, 250), (ColMajor, ColMajor, ColMajor));
+}
+
+fn same_bits_for_any_thread_count<T: GemmReal>(
+    (m, n, k): (usize, usize, usize),
+    (la, lb, lc): (Layout, Layout, Layout),
+) {
     let mut rng = Rng::new(14);
-    let (m, n, k) = (300, 250, 700);
-    let a = Matrix::<f64>::random(&mut rng, Layout::RowMajor, m, k);
-    let b = Matrix::<f64>::random(&mut rng, Layout::ColMajor, k, n);
+    let a = Matrix::<T>::random(&mut rng, la, m, k);
+    let b = Matrix::<T>::random(&mut rng, lb, k, n);
     let mut first: Option<Vec<u64>> = None;
     for threads in [1, 2, 3] {
         crate::runtime::set_num_threads(threads).unwrap();
-        let mut c = Matrix::<f64>::random(&mut Rng::new(15), Layout::ColMajor, m, n);
+        let mut c = Matrix::<T>::random(&mut Rng::new(15), lc, m, n);
         let isa = crate::runtime::active_isa();
-        driver::gemm(isa, 1.0, &a.view(), &b.view(), 0.25, &mut c.view_mut());
-        let bits: Vec<u64> = c.data.iter().map(|v| v.to_bits()).collect();
+        driver::gemm(
+            isa,
+            T::ONE,
+            &a.view(),
+            &b.view(),
+            T::from_f64(0.25),
+            &mut c.view_mut(),
+        );
+        let bits: Vec<u64> = c.data.iter().map(|v| v.to_f64().to_bits()).collect();
         assert_eq!(
             first.get_or_insert_with(|| bits.clone()),
             &bits,
-            "{threads} threads"
+            "{threads} threads, {m} x {n} x {k}"
         );
     }
     crate::runtime::set_num_threads(0).unwrap();

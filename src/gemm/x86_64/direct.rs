@@ -6,7 +6,10 @@
 //! matrix to use it once. Edge rows are masked; tiles are instantiated for
 //! 1, 2, 4, 8, 12 and (one vector tall) 16 columns, and a row strip is
 //! covered by tiles of exactly those widths (15 columns = 12 + 2 + 1), so
-//! no tile reads or writes a column outside C.
+//! no tile reads or writes a column outside C. The full two-vector,
+//! 12-column tile (most of any product past 32 x 12) runs its k loop in
+//! assembly (`direct_asm`), which made this path faster than packing up to
+//! n = 384 (f32) and 256 (f64).
 
 use core::arch::x86_64::*;
 
@@ -14,7 +17,7 @@ use core::arch::x86_64::*;
 /// `MV * lanes` rows and `NR` columns of `C = alpha * A * B + beta * C`.
 macro_rules! direct_kernel {
     (
-        $name:ident, $t:ty, $v:ty, $mask:ty, lanes = $lanes:expr,
+        $name:ident, $t:ty, $v:ty, $mask:ty, lanes = $lanes:expr, full = $full:path,
         $setzero:ident, $set1:ident, $maskz_loadu:ident, $mask_storeu:ident, $fmadd:ident, $mul:ident
     ) => {
         /// One direct tile; see the module docs.
@@ -38,42 +41,51 @@ macro_rules! direct_kernel {
             cols: usize,
         ) {
             const L: usize = $lanes;
-            // Column groups of four: B's column j is read at g[j / 4] +
-            // off[j % 4], so the k loop needs NR / 4 moving pointers and
-            // three loop-invariant offsets; sixteen separate column offsets
-            // do not fit the general registers and were reloaded from the
-            // stack on every step.
-            let groups = NR.div_ceil(4);
-            debug_assert!(groups <= 4 && cols == NR);
+            debug_assert!(NR <= 16 && cols == NR);
             let _ = cols;
             let mut masks = [0 as $mask; MV];
             for (h, m) in masks.iter_mut().enumerate() {
                 let live = rows.saturating_sub(h * L).min(L);
                 *m = ((1u64 << live) - 1) as $mask;
             }
-            let off = [0, csb, 2 * csb, 3 * csb];
-            let mut g = [b; 4];
-            for (q, gq) in g.iter_mut().enumerate().take(groups) {
-                *gq = b.offset(4 * q as isize * csb);
-            }
-            let mut ap = a;
-            let mut acc = [[$setzero(); NR]; MV];
-            for _ in 0..k {
-                let mut av = [$setzero(); MV];
-                for h in 0..MV {
-                    av[h] = $maskz_loadu(masks[h], ap.add(h * L));
+            let mut acc: [[$v; NR]; MV] = if MV == 2 && NR == 12 && rows == MV * L {
+                // The full tile, the bulk of any product above 32 x 12:
+                // its k loop in assembly (see `direct_asm`). The types are
+                // the same here; transmute_copy only spells that out for
+                // the generic (MV, NR).
+                core::mem::transmute_copy(&$full(k, a, csa, b, rsb, csb))
+            } else {
+                // Column groups of four: B's column j is read at g[j / 4] +
+                // off[j % 4], so the k loop needs NR / 4 moving pointers and
+                // three loop-invariant offsets; sixteen separate column
+                // offsets do not fit the general registers and were
+                // reloaded from the stack on every step.
+                let groups = NR.div_ceil(4);
+                let mut ap = a;
+                let off = [0, csb, 2 * csb, 3 * csb];
+                let mut g = [b; 4];
+                for (q, gq) in g.iter_mut().enumerate().take(groups) {
+                    *gq = b.offset(4 * q as isize * csb);
                 }
-                for j in 0..NR {
-                    let bj = $set1(*g[j / 4].offset(off[j % 4]));
+                let mut acc = [[$setzero(); NR]; MV];
+                for _ in 0..k {
+                    let mut av = [$setzero(); MV];
                     for h in 0..MV {
-                        acc[h][j] = $fmadd(av[h], bj, acc[h][j]);
+                        av[h] = $maskz_loadu(masks[h], ap.add(h * L));
+                    }
+                    for j in 0..NR {
+                        let bj = $set1(*g[j / 4].offset(off[j % 4]));
+                        for h in 0..MV {
+                            acc[h][j] = $fmadd(av[h], bj, acc[h][j]);
+                        }
+                    }
+                    ap = ap.offset(csa);
+                    for gq in g.iter_mut().take(groups) {
+                        *gq = gq.offset(rsb);
                     }
                 }
-                ap = ap.offset(csa);
-                for gq in g.iter_mut().take(groups) {
-                    *gq = gq.offset(rsb);
-                }
-            }
+                acc
+            };
             let (va, vb) = ($set1(alpha), $set1(beta));
             if alpha != 1.0 {
                 // (Skipped for alpha == 1, the common case: one multiply
@@ -104,6 +116,7 @@ direct_kernel!(
     __m512,
     __mmask16,
     lanes = 16,
+    full = super::direct_asm::sgemm_full_tile,
     _mm512_setzero_ps,
     _mm512_set1_ps,
     _mm512_maskz_loadu_ps,
@@ -118,6 +131,7 @@ direct_kernel!(
     __m512d,
     __mmask8,
     lanes = 8,
+    full = super::direct_asm::dgemm_full_tile,
     _mm512_setzero_pd,
     _mm512_set1_pd,
     _mm512_maskz_loadu_pd,
