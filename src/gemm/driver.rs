@@ -141,11 +141,11 @@ fn dot<T: GemmReal>(
 }
 
 /// Largest m, n and k of the unpacked path for square-ish products, by
-/// element size: below it packing costs more than reading A and B in place.
-/// Measured (row-major, one thread, interleaved in one process, best /
-/// median of 30 rounds, unpacked against packed): f32 256 1.13x / 1.02x,
-/// 384 1.16x / 1.01x, 512 0.98x / 0.90x; f64 256 1.08x / 1.10x, 384 0.86x
-/// / 0.93x.
+/// element size: below it reading A and B in place beats packing them.
+/// `bash benches/peers/run_gemm_ab.sh f612291 .` (row-major, one thread,
+/// median after / before): f32 1.15x at 256 and 1.11x at 384, f64 1.04x
+/// at 256. With the limit at 512 (the same driver, `gemm_ab.c`, on a build
+/// so changed) f32 512 ran 0.90x and f64 384 0.93x the packed path.
 const fn direct_max(size: usize) -> usize {
     if size == 4 {
         384

@@ -3,12 +3,13 @@
 //! Why assembly: B's twelve columns are read at `bp + j * csb`. Written
 //! with intrinsics, LLVM's loop strength reduction turns those addresses
 //! into a chain of a dozen integer adds per k step beside the 24 FMAs, and
-//! on this core the adds compete with the FMAs for issue ports: the tile
-//! ran at 83-89% of the FMA peak on L1-resident data. Here each column is
-//! one addressing mode, `bp + cJ * scale` with six loop-invariant multiples
+//! no source-level rewrite kept it from doing so. Here each column is one
+//! addressing mode, `bp + cJ * scale` with six loop-invariant multiples
 //! of `csb` (1, 3, 5, 7, 9 and 11), so a k step costs two adds and the
-//! loop counter. A is prefetched eight steps ahead (`ap + 8 * csa`), as
-//! the packed micro-kernel does: its columns may lie a page apart.
+//! loop counter, and A is prefetched eight steps ahead (`ap + 8 * csa`):
+//! its columns may lie pages apart. With this loop the unpacked path
+//! outruns packing up to n = 384 (docs/PERFORMANCE.md, tenth session);
+//! the intrinsic loop lost to packing from n = 256.
 
 use core::arch::x86_64::*;
 
