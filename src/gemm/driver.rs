@@ -192,9 +192,12 @@ fn direct<T: GemmReal>(
     } else {
         1
     };
-    // (Fewer tiles per block when that gives every thread one: a block's
-    // size never changes a tile's rows or the order of its sums.)
-    let block = DIRECT_BLOCK.min(tiles.div_ceil(threads)) * mr;
+    // Blocks in a multiple of the thread count, as even as the tiles
+    // allow (3 blocks on 2 threads would leave one idle a third of the
+    // time). A block's size never changes a tile's rows or the order of
+    // its sums, so results do not depend on the thread count.
+    let blocks = tiles.div_ceil(DIRECT_BLOCK).next_multiple_of(threads);
+    let block = tiles.div_ceil(blocks) * mr;
     let strips = m.div_ceil(block);
     let strip = |s: usize| {
         // Capture the Sync wrappers, not their raw fields.
