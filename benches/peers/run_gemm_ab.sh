@@ -44,7 +44,7 @@ for rev in "${revs[@]}"; do
         if [ ! -f "$lib" ]; then
             tree="$out/$sha-src"
             rm -rf "$tree"
-            git worktree add --detach --force "$tree" "$sha" >/dev/null 2>&1
+            git worktree add --detach --force "$tree" "$sha" >/dev/null
             (cd "$tree" && CARGO_TARGET_DIR="$out/$sha-target" cargo build --release --lib --quiet)
             mkdir -p "$out/$sha"
             cp "$out/$sha-target/release/libsimdkern.so" "$lib"

@@ -144,8 +144,8 @@ fn dot<T: GemmReal>(
 /// element size: below it reading A and B in place beats packing them.
 /// `bash benches/peers/run_gemm_ab.sh f612291 .` (row-major, one thread,
 /// median after / before): f32 1.15x at 256 and 1.11x at 384, f64 1.04x
-/// at 256. With the limit at 512 (the same driver, `gemm_ab.c`, on a build
-/// so changed) f32 512 ran 0.90x and f64 384 0.93x the packed path.
+/// at 256. A build with the limit at 512 for both, against this one in
+/// `benches/peers/gemm_ab.c` (30 rounds): f32 512 0.92x, f64 384 0.94x.
 const fn direct_max(size: usize) -> usize {
     if size == 4 {
         384
@@ -187,11 +187,7 @@ fn direct<T: GemmReal>(
     // are read from memory once and stay in L1 for all the rows below it
     // (A's rows stream through, as a packed A block does).
     let tiles = m.div_ceil(mr);
-    let threads = if m * n * k >= PARALLEL_MIN_MACS {
-        threads::num_threads()
-    } else {
-        1
-    };
+    let threads = threads_for(m * n * k);
     // Blocks in a multiple of the thread count, as even as the tiles
     // allow (3 blocks on 2 threads would leave one idle a third of the
     // time). A block's size never changes a tile's rows or the order of
@@ -205,9 +201,9 @@ fn direct<T: GemmReal>(
         let rows_here = s * block..m.min((s + 1) * block);
         let mut j0 = 0;
         while j0 < n {
-            // (Tiles in a block have the same width but the last one's
-            // rows; `pick` gives the same width for any rows above one
-            // vector, so the full tiles' width stands for the block.)
+            // One width for the whole column of tiles, picked for the
+            // block's first (tallest) tile: a shorter last tile has every
+            // width a taller one has.
             let (cols, _) = d.pick(mr.min(rows_here.len()), n - j0);
             for i0 in rows_here.clone().step_by(mr) {
                 let rows = mr.min(rows_here.end - i0);
@@ -234,6 +230,16 @@ fn direct<T: GemmReal>(
     };
     run_strips(m * n * k, strips, strip);
     true
+}
+
+/// Threads for a product of `macs` multiply-adds: the pool's when that
+/// pays for waking it, else one.
+fn threads_for(macs: usize) -> usize {
+    if macs >= PARALLEL_MIN_MACS {
+        threads::num_threads()
+    } else {
+        1
+    }
 }
 
 /// Runs `strip(0)`, ..., `strip(strips - 1)`: over the pool when the
@@ -267,11 +273,7 @@ fn blocked<T: GemmReal>(
 ) {
     let (m, n, k) = (c.rows(), c.cols(), a.cols());
     let kern = T::kernel(isa, m);
-    let threads = if m * n * k >= PARALLEL_MIN_MACS {
-        threads::num_threads()
-    } else {
-        1
-    };
+    let threads = threads_for(m * n * k);
     let blk = balance(
         Blocking::derive(cache_sizes(), kern.mr, kern.nr, std::mem::size_of::<T>()),
         m,
