@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "ab_common.h"
+
 typedef int (*sgemm_fn)(size_t, size_t, size_t, float, const float *, ptrdiff_t, ptrdiff_t,
                         const float *, ptrdiff_t, ptrdiff_t, float, float *, ptrdiff_t, ptrdiff_t);
 typedef int (*dgemm_fn)(size_t, size_t, size_t, double, const double *, ptrdiff_t, ptrdiff_t,
@@ -27,22 +29,6 @@ typedef int (*dgemm_fn)(size_t, size_t, size_t, double, const double *, ptrdiff_
 typedef int (*threads_fn)(size_t);
 
 enum { MAX_LIBS = 8, MAX_ROUNDS = 500 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int by_value(const void *x, const void *y) {
-  double a = *(const double *)x, b = *(const double *)y;
-  return (a > b) - (a < b);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, by_value);
-  return v[n / 2];
-}
 
 static void die(const char *what, const char *detail) {
   fprintf(stderr, "gemm_ab: %s%s\n", what, detail ? detail : "");

@@ -67,6 +67,7 @@ pub unsafe fn decode_tiles<const K: usize>(
 /// the tile (`None` when no step is safe), and where the next step's
 /// symbols go: `dst`, moved on by `gap` more after every `row_steps`
 /// steps (`left` to go in this row).
+#[derive(Clone, Copy)]
 struct Lanes<const NV: usize> {
     x: [__m512i; NV],
     next: usize,
@@ -123,19 +124,27 @@ unsafe fn run<const NV: usize, const BITS: u32, const K: usize>(
     let steps: [usize; K] = std::array::from_fn(|k| bufs[k].len() / lanes);
     let mut done = [0usize; K];
     let joint = steps.iter().copied().min().unwrap_or(0);
+    // The loops work on copies indexed only by constants, which LLVM keeps
+    // in registers: `lane` itself is indexed by a loop variable below, and
+    // such an array stays in memory, every state stored and reloaded (with
+    // a store-forwarding delay) at every step.
     let mut step = 0;
-    while step < joint && lane.iter().all(Lanes::can_step) {
+    let mut hot = lane;
+    while step < joint && hot.iter().all(Lanes::can_step) {
         for k in 0..K {
-            vector_step::<NV, BITS>(&mut lane[k], table, words[k]);
+            vector_step::<NV, BITS>(&mut hot[k], table, words[k]);
         }
         step += 1;
     }
+    lane = hot;
     for k in 0..K {
+        let mut one = lane[k];
         done[k] = step;
-        while done[k] < steps[k] && lane[k].can_step() {
-            vector_step::<NV, BITS>(&mut lane[k], table, words[k]);
+        while done[k] < steps[k] && one.can_step() {
+            vector_step::<NV, BITS>(&mut one, table, words[k]);
             done[k] += 1;
         }
+        lane[k] = one;
     }
     std::array::from_fn(|k| {
         let (state, words) = &mut split[k];
