@@ -1,6 +1,7 @@
-//! AVX-512 kernels of the rANS codec: the tile decoder, the encoder, and
-//! the dot products of the fused GEMV.
+//! AVX-512 kernels of the rANS codec: the tile decoder, the encoder, the
+//! dot products of the fused GEMV, and the folding CRC32C.
 
+pub mod crc32c;
 mod decode;
 mod dot;
 mod encode;
