@@ -45,6 +45,7 @@ const K_384: (u64, u64) = fold_keys(384);
 const K_256: (u64, u64) = fold_keys(256);
 const K_128: (u64, u64) = fold_keys(128);
 
+/// cbindgen:ignore
 /// Shortest input worth the setup (the caller takes the `crc32` path below).
 pub const MIN_LEN: usize = 256;
 
