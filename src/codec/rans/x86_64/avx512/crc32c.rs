@@ -1,7 +1,7 @@
 //! CRC32C by carry-less multiplication (VPCLMULQDQ): four 512-bit
-//! accumulators fold 256 bytes per step, about four times the 8 bytes per
-//! cycle of the `crc32` instruction, so `sk_rans_open` checking every tile
-//! costs less next to the decode that follows it.
+//! accumulators fold 256 bytes per step, not bound by the one `crc32`
+//! instruction (8 bytes) per cycle, so `sk_rans_open` checking every tile
+//! costs less next to the decode that follows it (docs/PERFORMANCE.md).
 //!
 //! Folding: in the reflected bit order of CRC32C, a 128-bit chunk H that
 //! lies D bits before the chunk it is added to contributes
@@ -14,7 +14,8 @@
 
 use std::arch::x86_64::*;
 
-/// Reversed Castagnoli polynomial with its x^32 term (normal order).
+/// The Castagnoli polynomial in normal bit order with its x^32 term
+/// (`0x82F63B78` is its reflection without it).
 const POLY_FULL: u64 = 0x1_1EDC_6F41;
 
 /// `x^e mod P`, normal order.
@@ -39,6 +40,8 @@ const fn fold_keys(d: u32) -> (u64, u64) {
     )
 }
 
+// Keys for the distances used: four accumulators apart, one 64-byte
+// vector, and the lanes of the last vector.
 const K_2048: (u64, u64) = fold_keys(2048);
 const K_512: (u64, u64) = fold_keys(512);
 const K_384: (u64, u64) = fold_keys(384);
